@@ -1,0 +1,136 @@
+package runtime
+
+import (
+	"context"
+	"io"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/source"
+)
+
+// This file is the seam between the micro-batch driver (this package) and the rest of the
+// engine: the engine package builds a Config from a DataStreamWriter and an Executor from
+// the analyzed plan (engine/internal/exec); this package runs batches.
+
+// OutputMode is Spark's output mode.
+type OutputMode int
+
+const (
+	Append OutputMode = iota
+	Complete
+	Update
+)
+
+// String gives Spark's spelling: "Append", "Complete", "Update".
+func (m OutputMode) String() string {
+	switch m {
+	case Complete:
+		return "Complete"
+	case Update:
+		return "Update"
+	}
+	return "Append"
+}
+
+// BatchInput is what one micro-batch gives the executor.
+type BatchInput struct {
+	BatchID int64
+	// Sources holds the new rows of each source, indexed as Config.Sources.
+	Sources [][]*batch.Batch
+	// WatermarkMicros is the event-time watermark in effect for this batch (computed at the
+	// end of the previous one); 0 before any.
+	WatermarkMicros int64
+	// TimestampMicros is the batch's timestamp (current_timestamp() inside the batch).
+	TimestampMicros int64
+	// NoData marks a batch run without new input so that the watermark can close windows.
+	NoData bool
+}
+
+// StateOperatorProgress is one stateful operator's entry in progress reports.
+type StateOperatorProgress struct {
+	OperatorName              string `json:"operatorName"`
+	NumRowsTotal              int64  `json:"numRowsTotal"`
+	NumRowsUpdated            int64  `json:"numRowsUpdated"`
+	NumRowsRemoved            int64  `json:"numRowsRemoved"`
+	NumRowsDroppedByWatermark int64  `json:"numRowsDroppedByWatermark"`
+	MemoryUsedBytes           int64  `json:"memoryUsedBytes"`
+}
+
+// BatchOutput is what the executor computed for one micro-batch.
+type BatchOutput struct {
+	// Result holds the rows to hand to the sink, already shaped for the output mode.
+	Result *batch.Batch
+	// MaxEventTime has, for each watermark node (as Executor.WatermarkDelays), the largest
+	// event time seen in this batch in micros, or ok=false when the node saw no row.
+	MaxEventTime []EventTime
+	// EventTimeStats are min/max/avg of the event-time column over this batch's input,
+	// for progress' eventTime; nil when the query has no watermark.
+	EventTimeStats *EventTimeStats
+	StateOps       []StateOperatorProgress
+}
+
+// EventTime is one watermark node's maximum event time in a batch.
+type EventTime struct {
+	Micros int64
+	OK     bool
+}
+
+// EventTimeStats are progress' eventTime figures, in micros.
+type EventTimeStats struct {
+	Min, Max, Avg int64
+}
+
+// Executor runs a query's plan, one micro-batch at a time, keeping operator state.
+type Executor interface {
+	RunBatch(ctx context.Context, in BatchInput) (BatchOutput, error)
+	// WatermarkDelays lists the delay in micros of each withWatermark node.
+	WatermarkDelays() []int64
+	// HasPendingEviction reports whether state holds rows that a batch run with this
+	// watermark would evict or emit: the driver then runs a no-data batch.
+	HasPendingEviction(watermarkMicros int64) bool
+}
+
+// Sink receives each batch's result. AddBatch for a batch id already committed must be a
+// no-op (replays after a restart).
+type Sink interface {
+	AddBatch(ctx context.Context, batchID int64, data *batch.Batch) error
+	// Description is the progress report's sink description, e.g. "ConsoleSink[...]".
+	Description() string
+}
+
+// TriggerKind is the kind of a trigger.
+type TriggerKind int
+
+const (
+	TriggerDefault TriggerKind = iota
+	TriggerProcessingTime
+	TriggerOnce
+	TriggerAvailableNow
+	TriggerContinuous
+)
+
+// Trigger says when batches run. IntervalMicros is the processing-time interval or, for
+// continuous, the checkpoint interval.
+type Trigger struct {
+	Kind           TriggerKind
+	IntervalMicros int64
+}
+
+// Config is everything a query run needs.
+type Config struct {
+	ID    string // stable across restarts; from the checkpoint when one exists
+	RunID string // new for every start
+	Name  string // queryName, or ""
+	// Sources are the query's sources; their order is the order of BatchInput.Sources.
+	Sources  []source.Source
+	Executor Executor
+	Sink     Sink
+	Trigger  Trigger
+	Mode     OutputMode
+	// CheckpointDir is "" for a query without a checkpoint location.
+	CheckpointDir string
+	// Output receives what the query prints (console sink); never nil.
+	Output io.Writer
+	// Conf is the session configuration in force at start (written into offsets logs).
+	Conf map[string]string
+}

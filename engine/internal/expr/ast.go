@@ -37,6 +37,13 @@ type Literal struct {
 	Type  types.DataType
 }
 
+// TypedLiteral is a literal whose value is read at analysis time because it may depend on
+// the session time zone: TIMESTAMP '2021-01-01 00:00:00', DATE '2021-01-01'.
+type TypedLiteral struct {
+	Type types.DataType
+	Text string
+}
+
 // Unary is "-x", "NOT x", "~x".
 type Unary struct {
 	Op string // "-", "NOT", "~"
@@ -126,19 +133,20 @@ type SortOrder struct {
 	NullsFirst bool // Spark's default: true for ASC, false for DESC
 }
 
-func (*ColumnRef) Children() []Node  { return nil }
-func (*Star) Children() []Node       { return nil }
-func (*Literal) Children() []Node    { return nil }
-func (n *Unary) Children() []Node    { return []Node{n.X} }
-func (n *Binary) Children() []Node   { return []Node{n.L, n.R} }
-func (n *Call) Children() []Node     { return n.Args }
-func (n *Cast) Children() []Node     { return []Node{n.X} }
-func (n *Alias) Children() []Node    { return []Node{n.X} }
-func (n *GetField) Children() []Node { return []Node{n.X} }
-func (n *GetItem) Children() []Node  { return []Node{n.X, n.Index} }
-func (n *IsNull) Children() []Node   { return []Node{n.X} }
-func (n *Between) Children() []Node  { return []Node{n.X, n.Lo, n.Hi} }
-func (n *Like) Children() []Node     { return []Node{n.X, n.Pattern} }
+func (*ColumnRef) Children() []Node    { return nil }
+func (*Star) Children() []Node         { return nil }
+func (*Literal) Children() []Node      { return nil }
+func (*TypedLiteral) Children() []Node { return nil }
+func (n *Unary) Children() []Node      { return []Node{n.X} }
+func (n *Binary) Children() []Node     { return []Node{n.L, n.R} }
+func (n *Call) Children() []Node       { return n.Args }
+func (n *Cast) Children() []Node       { return []Node{n.X} }
+func (n *Alias) Children() []Node      { return []Node{n.X} }
+func (n *GetField) Children() []Node   { return []Node{n.X} }
+func (n *GetItem) Children() []Node    { return []Node{n.X, n.Index} }
+func (n *IsNull) Children() []Node     { return []Node{n.X} }
+func (n *Between) Children() []Node    { return []Node{n.X, n.Lo, n.Hi} }
+func (n *Like) Children() []Node       { return []Node{n.X, n.Pattern} }
 func (n *SortOrder) Children() []Node {
 	return []Node{n.X}
 }
@@ -157,11 +165,12 @@ func (n *Case) Children() []Node {
 	return out
 }
 
-func (n *ColumnRef) WithChildren([]Node) Node { c := *n; return &c }
-func (n *Star) WithChildren([]Node) Node      { c := *n; return &c }
-func (n *Literal) WithChildren([]Node) Node   { c := *n; return &c }
-func (n *Unary) WithChildren(ch []Node) Node  { c := *n; c.X = ch[0]; return &c }
-func (n *Binary) WithChildren(ch []Node) Node { c := *n; c.L, c.R = ch[0], ch[1]; return &c }
+func (n *ColumnRef) WithChildren([]Node) Node    { c := *n; return &c }
+func (n *Star) WithChildren([]Node) Node         { c := *n; return &c }
+func (n *Literal) WithChildren([]Node) Node      { c := *n; return &c }
+func (n *TypedLiteral) WithChildren([]Node) Node { c := *n; return &c }
+func (n *Unary) WithChildren(ch []Node) Node     { c := *n; c.X = ch[0]; return &c }
+func (n *Binary) WithChildren(ch []Node) Node    { c := *n; c.L, c.R = ch[0], ch[1]; return &c }
 func (n *Call) WithChildren(ch []Node) Node {
 	c := *n
 	c.Args = append([]Node(nil), ch...)

@@ -186,9 +186,10 @@ func (s *Set) magicKill(env Env, args string) error {
 	return nil
 }
 
-// Close stops every background job: SIGTERM to each job's process group, SIGKILL to what
-// is left after the grace period. It waits until the jobs are reaped and their logs
-// closed. Magics that start processes fail with ErrClosed afterwards.
+// Close stops every background job and running shell command: SIGTERM to each process
+// group, SIGKILL to what is left after the grace period. It waits until the jobs are
+// reaped and their logs closed. Magics that start processes fail with ErrClosed
+// afterwards.
 func (s *Set) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -197,9 +198,20 @@ func (s *Set) Close() error {
 	}
 	s.closed = true
 	jobs := append([]*job(nil), s.jobs...)
+	var fg []int
+	for pgid := range s.foreground {
+		fg = append(fg, pgid)
+	}
 	s.mu.Unlock()
 
 	var wg sync.WaitGroup
+	for _, pgid := range fg {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stopGroup(pgid, s.grace)
+		}()
+	}
 	for _, j := range jobs {
 		wg.Add(1)
 		go func() {

@@ -2,6 +2,7 @@ package magics
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -69,6 +70,10 @@ func TestBackgroundJobs(t *testing.T) {
 	waitFor(t, "job 1 to exit", func() bool { return strings.Contains(mustRun(t, s, "%jobs"), "exited(4)") })
 	if out := mustRun(t, s, "%logs 1"); out != "hello\nbye\n" {
 		t.Errorf("%%logs 1 printed %q", out)
+	}
+	// Reaped: no zombie left behind.
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid1)); !os.IsNotExist(err) {
+		t.Errorf("exited job 1 (pid %d) is still in /proc: %v", pid1, err)
 	}
 
 	out := mustRun(t, s, "%kill 2")
@@ -144,7 +149,7 @@ func TestCloseKillsGroups(t *testing.T) {
 	if _, _, err := run(t, s, "%bg sleep 1"); err != ErrClosed {
 		t.Errorf("%%bg after Close: error %v, want ErrClosed", err)
 	}
-	if _, _, err := run(t, s, "!true"); err != ErrClosed {
+	if _, _, err := run(t, s, "!true"); !errors.Is(err, ErrClosed) {
 		t.Errorf("!true after Close: error %v, want ErrClosed", err)
 	}
 	if err := s.Close(); err != nil {

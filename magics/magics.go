@@ -87,11 +87,13 @@ type Set struct {
 	// logSize bounds each background job's log.
 	logSize int
 
-	mu      sync.Mutex
-	closed  bool
-	jobs    []*job // by id-1
-	prevDir string // for "%cd -"
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+	jobs   []*job // by id-1
+	// foreground holds the process groups of running !cmd and %%bash commands.
+	foreground map[int]struct{}
+	prevDir    string // for "%cd -"
+	wg         sync.WaitGroup
 }
 
 // ErrClosed is returned by magics that would start a process after Close.
@@ -110,9 +112,10 @@ func (e *UnknownMagicError) Error() string {
 // New returns a Set holding the built-in magics.
 func New() *Set {
 	s := &Set{
-		magics:  make(map[string]Magic),
-		grace:   3 * time.Second,
-		logSize: 1 << 20,
+		magics:     make(map[string]Magic),
+		foreground: make(map[int]struct{}),
+		grace:      3 * time.Second,
+		logSize:    1 << 20,
 	}
 	for _, m := range builtins() {
 		s.magics[m.Name] = m

@@ -39,28 +39,29 @@ func (s *Set) runShell(ctx context.Context, env Env, command string) error {
 // terminal), then kills it after the grace period. Processes the script leaves running
 // are killed when it ends: background work belongs to %bg, where it can be watched.
 func (s *Set) runBash(ctx context.Context, env Env, name, script string) error {
-	if s.isClosed() {
-		return ErrClosed
-	}
 	c := exec.Command("/bin/bash", "-c", script)
 	c.Stdout, c.Stderr = env.Stdout, env.Stderr
+	// SIGINT, which interrupts use, must reach the command itself: so no wrapper as for
+	// %bg, and a killed kernel takes down bash but not what bash started.
 	c.SysProcAttr = groupAttr(syscall.SIGKILL)
 	c.WaitDelay = pipeDrain
-	if err := c.Start(); err != nil {
-		return fmt.Errorf("%s: starting /bin/bash: %w", name, err)
+	pgid, err := s.startForeground(c)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	pgid := c.Process.Pid
 	// Whatever happens, nothing of this command outlives the call.
 	defer func() {
 		if len(groupMembers(pgid)) > 0 {
 			_ = signalGroup(pgid, syscall.SIGKILL)
 			waitGroupGone(pgid, 5*time.Second)
 		}
+		s.mu.Lock()
+		delete(s.foreground, pgid)
+		s.mu.Unlock()
 	}()
 
 	waited := make(chan error, 1)
 	go func() { waited <- c.Wait() }()
-	var err error
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
@@ -74,6 +75,9 @@ func (s *Set) runBash(ctx context.Context, env Env, name, script string) error {
 			<-waited
 		}
 		return fmt.Errorf("%s: interrupted: %w", name, ctx.Err())
+	}
+	if s.isClosed() {
+		return fmt.Errorf("%s: %w", name, ErrClosed) // Close stopped it
 	}
 	if errors.Is(err, exec.ErrWaitDelay) && c.ProcessState != nil && c.ProcessState.Success() {
 		err = nil // only leftovers held the pipes; the command itself succeeded
@@ -96,4 +100,18 @@ func (s *Set) isClosed() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.closed
+}
+
+// startForeground starts c and records its process group for Close.
+func (s *Set) startForeground(c *exec.Cmd) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, ErrClosed
+	}
+	if err := c.Start(); err != nil {
+		return 0, fmt.Errorf("starting /bin/bash: %w", err)
+	}
+	s.foreground[c.Process.Pid] = struct{}{}
+	return c.Process.Pid, nil
 }

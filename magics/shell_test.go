@@ -150,3 +150,40 @@ func alive(pid int) bool {
 	state, _, ok := parseStat(b)
 	return ok && state != 'Z' && state != 'X'
 }
+
+func TestShellInterruptIgnored(t *testing.T) {
+	// The command ignores SIGINT: the interrupt falls back on SIGKILL after the grace period.
+	s := newTestSet(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &pidWriter{pid: make(chan int, 1)}
+	go func() {
+		<-out.pid
+		cancel()
+	}()
+	err := s.RunLine(ctx, "%%bash\ntrap '' INT\necho $$\nsleep 30\necho not reached", Env{Stdout: out})
+	if err == nil || err.Error() != "%%bash: interrupted: context canceled" {
+		t.Errorf("error %v", err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(out.String()))
+	if pid == 0 || len(groupMembers(pid)) != 0 || strings.Contains(out.String(), "not reached") {
+		t.Errorf("output %q; group %d still has %v", out.String(), pid, groupMembers(pid))
+	}
+}
+
+func TestCloseStopsRunningCommand(t *testing.T) {
+	s := New()
+	out := &pidWriter{pid: make(chan int, 1)}
+	done := make(chan error, 1)
+	go func() { done <- s.RunLine(context.Background(), "!echo $$; exec sleep 30", Env{Stdout: out}) }()
+	pid := <-out.pid
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err := <-done
+	if err == nil || err.Error() != "!echo $$; exec sleep 30: magics: set is closed" || !errors.Is(err, ErrClosed) {
+		t.Errorf("error %v", err)
+	}
+	if alive(pid) {
+		t.Errorf("pid %d survived Close", pid)
+	}
+}

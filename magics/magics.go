@@ -32,15 +32,21 @@
 //	}
 //
 // IsCellMagic and HasMagic tell a kernel whether a cell needs the magics at all; Names
-// lists "%name" and "%%name" for completion.
+// lists "%name" and "%%name" for completion and Lookup gives a magic's usage and help for
+// inspection. Errors: *UnknownMagicError (names what exists), *ExitError (a command's
+// exit status or signal), ErrClosed (after Close), and an interrupted command's error
+// wraps ctx.Err().
 //
 // # Processes
 //
-// "!cmd" and "%%bash" run /bin/bash in a process group of their own, stream its output
-// live to env.Stdout and env.Stderr, and kill the whole group when ctx is cancelled.
-// "%bg cmd" starts a job that outlives the cell; its output goes to a bounded log read by
-// "%logs N". Jobs are reaped when they exit and killed (group by group) by Close, %kill
-// or the death of the kernel process.
+// "!cmd" and "%%bash" run /bin/bash in a process group of their own and stream its output
+// live to env.Stdout and env.Stderr. Cancelling ctx (an interrupt) sends SIGINT to the
+// group, SIGKILL after a grace period; when the command ends, processes it left running
+// are killed: background work belongs to "%bg cmd". A job started by %bg outlives its
+// cell; its output goes to a bounded log read by "%logs N". Jobs are reaped when they
+// exit, and killed group by group by %kill, by Close, or by the death of the kernel
+// process (a death signal that the job's wrapper passes on to its whole group). Close
+// also stops the commands of cells still running.
 package magics
 
 import (
@@ -152,7 +158,8 @@ func (s *Set) Names() []string {
 	return append(line, cell...)
 }
 
-func (s *Set) lookup(name string) (Magic, bool) {
+// Lookup returns the magic called name (without its % or %% prefix).
+func (s *Set) Lookup(name string) (Magic, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.magics[name]
@@ -202,7 +209,7 @@ func (s *Set) RunLine(ctx context.Context, line string, env Env) error {
 		return s.runShell(ctx, env, strings.TrimSpace(first[1:]))
 	case strings.HasPrefix(first, "%%"):
 		name, args := splitName(first[2:])
-		m, ok := s.lookup(name)
+		m, ok := s.Lookup(name)
 		if !ok {
 			return &UnknownMagicError{Name: "%%" + name, Available: s.Names()}
 		}
@@ -218,7 +225,7 @@ func (s *Set) RunLine(ctx context.Context, line string, env Env) error {
 			return fmt.Errorf("line magic %q: one magic per line", first)
 		}
 		name, args := splitName(first[1:])
-		m, ok := s.lookup(name)
+		m, ok := s.Lookup(name)
 		if !ok {
 			return &UnknownMagicError{Name: "%" + name, Available: s.Names()}
 		}

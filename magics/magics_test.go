@@ -260,3 +260,31 @@ func TestLsmagicAndHelp(t *testing.T) {
 		t.Errorf("%%help printed:\n%s", all)
 	}
 }
+
+func TestRegisterAndLookup(t *testing.T) {
+	s := newTestSet(t)
+	err := s.Register(Magic{Name: "hello", Usage: "%hello NAME", Help: "greet",
+		Run: func(_ context.Context, _ *Set, env Env, args, _ string) error {
+			_, err := env.Stdout.Write([]byte("hello, " + args + "\n"))
+			return err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, s, "%hello  Go "); out != "hello, Go\n" {
+		t.Errorf("%%hello printed %q", out)
+	}
+	if names := s.Names(); names[2] != "%hello" || len(names) != 13 {
+		t.Errorf("Names = %q", names)
+	}
+	if err := s.Register(Magic{Name: "%bad"}); err == nil {
+		t.Error("Register accepted a name with % and no Run")
+	}
+	m, ok := s.Lookup("writefile")
+	if !ok || !m.Cell || m.Usage != "%%writefile [-a] FILE" {
+		t.Errorf("Lookup(writefile) = %+v, %v", m, ok)
+	}
+	if _, ok := s.Lookup("nosuch"); ok {
+		t.Error("Lookup(nosuch) found a magic")
+	}
+}

@@ -274,7 +274,7 @@ func TestRegisterAndLookup(t *testing.T) {
 	if out := mustRun(t, s, "%hello  Go "); out != "hello, Go\n" {
 		t.Errorf("%%hello printed %q", out)
 	}
-	if names := s.Names(); names[2] != "%hello" || len(names) != 13 {
+	if names := s.Names(); names[3] != "%hello" || len(names) != 13 {
 		t.Errorf("Names = %q", names)
 	}
 	if err := s.Register(Magic{Name: "%bad"}); err == nil {

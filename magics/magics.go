@@ -175,9 +175,13 @@ func (s *Set) RunCell(ctx context.Context, cell string, env Env) error {
 // runChunks runs chunks in order, their lines shifted down by offset (the body of a cell
 // magic starts below the magic's line).
 func (s *Set) runChunks(ctx context.Context, chunks []Chunk, offset int, env Env) error {
-	for _, c := range chunks {
+	for i, c := range chunks {
 		c.Line += offset
 		var err error
+		if c.Magic && i > 0 && strings.HasPrefix(c.Text, "%%") {
+			name, _ := splitName(c.Text[2:])
+			return fmt.Errorf("line %d: %%%%%s is a cell magic: it must be the first line of its cell", c.Line, name)
+		}
 		if c.Magic {
 			err = s.RunLine(ctx, c.Text, env)
 		} else {
@@ -194,8 +198,8 @@ func (s *Set) runChunks(ctx context.Context, chunks []Chunk, offset int, env Env
 }
 
 // RunLine runs one magic: a line magic ("%cd /tmp"), a shell line ("!ls"), or a whole
-// cell magic: "%%name args\nbody", as the Chunk of Split holds it. A "%%name" text without
-// a newline is a cell magic's line found below the top of a cell: an error.
+// cell magic: "%%name args\nbody", as the Chunk of Split holds it ("%%name args" alone
+// has an empty body).
 func (s *Set) RunLine(ctx context.Context, line string, env Env) error {
 	env = env.withDefaults()
 	text := strings.TrimLeft(line, " \t\r\n")
@@ -212,9 +216,6 @@ func (s *Set) RunLine(ctx context.Context, line string, env Env) error {
 		m, ok := s.Lookup(name)
 		if !ok {
 			return &UnknownMagicError{Name: "%%" + name, Available: s.Names()}
-		}
-		if !strings.Contains(text, "\n") && m.Cell {
-			return fmt.Errorf("%%%%%s is a cell magic: it must be the first line of its cell", name)
 		}
 		if !m.Cell {
 			return fmt.Errorf("%%%s is a line magic: write %%%s %s", name, name, args)

@@ -43,7 +43,7 @@ func TestUnknownMagic(t *testing.T) {
 	}
 	// A cell magic below the first line is a magic line that explains itself.
 	err := s.RunCell(context.Background(), "x := 1\n%%bash\necho", Env{RunCode: func(context.Context, string) error { return nil }})
-	if err == nil || err.Error() != "%%bash is a cell magic: it must be the first line of its cell" {
+	if err == nil || err.Error() != "line 2: %%bash is a cell magic: it must be the first line of its cell" {
 		t.Errorf("misplaced %%%%bash: error %v", err)
 	}
 }
@@ -74,6 +74,14 @@ func TestWriteFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(g); string(b) != "x\n" {
 		t.Errorf("new file holds %q", b)
+	}
+	// A cell holding only the magic's line writes an empty file.
+	e := filepath.Join(dir, "empty.txt")
+	if out := mustRun(t, s, "%%writefile "+e); out != "Writing "+e+"\n" {
+		t.Errorf("empty body printed %q", out)
+	}
+	if b, err := os.ReadFile(e); err != nil || len(b) != 0 {
+		t.Errorf("empty file holds %q (%v)", b, err)
 	}
 	// Like IPython, no parent directory is created.
 	missing := filepath.Join(dir, "no", "such", "f.txt")

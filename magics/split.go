@@ -7,9 +7,8 @@ import (
 // Chunk is a piece of a cell: one magic line (or a whole cell magic), or consecutive
 // lines of Go code.
 type Chunk struct {
-	// Magic marks a magic line or, for a cell magic, the whole cell from its %% line on;
-	// that text always holds a newline, which tells RunLine it is a whole cell and not a
-	// "%%name" line misplaced below the top of its cell.
+	// Magic marks a magic line or, for a cell magic, the whole cell from its %% line on.
+	// A "%%name" line below the top of a cell is a Magic chunk too: RunCell reports it.
 	Magic bool
 	Text  string // the chunk's lines joined by "\n", without a final newline
 	Line  int    // 1-based line of the cell where Text starts
@@ -78,11 +77,7 @@ func isNameStart(b byte) bool {
 func Split(cell string) []Chunk {
 	lines := strings.Split(cell, "\n")
 	if i, ok := cellMagicLine(lines); ok {
-		text := strings.Join(lines[i:], "\n")
-		if !strings.Contains(text, "\n") {
-			text += "\n" // a cell magic's text always has a body, if empty (see RunLine)
-		}
-		return []Chunk{{Magic: true, Text: text, Line: i + 1}}
+		return []Chunk{{Magic: true, Text: strings.Join(lines[i:], "\n"), Line: i + 1}}
 	}
 	var (
 		out   []Chunk

@@ -87,7 +87,7 @@ func TestIsLineMagic(t *testing.T) {
 }
 
 func TestSplitCellMagicAlone(t *testing.T) {
-	want := []Chunk{{Magic: true, Text: "%%writefile empty.txt\n", Line: 1}}
+	want := []Chunk{{Magic: true, Text: "%%writefile empty.txt", Line: 1}}
 	if got := Split("%%writefile empty.txt"); !reflect.DeepEqual(got, want) {
 		t.Errorf("Split: got %#v, want %#v", got, want)
 	}

@@ -115,27 +115,44 @@ func (l *Log) Add(batchID int64, content []byte) error {
 	} else if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrCorrupt) {
 		return err
 	}
-	tmp, err := writeTemp(l.dir, filepath.Base(final), content)
+	err := CreateFileAtomic(final, content)
+	if errors.Is(err, fs.ErrExist) {
+		if _, rerr := l.read(batchID); rerr == nil {
+			return fmt.Errorf("log %s: batch %d: %w", l.dir, batchID, ErrBatchExists)
+		}
+		// The file there is torn: replace it.
+		err = WriteFileAtomic(final, content)
+	}
 	if err != nil {
-		return fmt.Errorf("log %s: writing batch %d: %w", l.dir, batchID, err)
-	}
-	defer os.Remove(tmp)
-	// A hard link fails when the target exists, which makes "write once" atomic even if a
-	// second writer raced us. A torn entry found above is replaced by a rename instead.
-	if err := os.Link(tmp, final); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			if _, rerr := l.read(batchID); rerr == nil {
-				return fmt.Errorf("log %s: batch %d: %w", l.dir, batchID, ErrBatchExists)
-			}
-		}
-		if err := os.Rename(tmp, final); err != nil {
-			return fmt.Errorf("log %s: committing batch %d: %w", l.dir, batchID, err)
-		}
-	}
-	if err := syncDir(l.dir); err != nil {
 		return fmt.Errorf("log %s: batch %d: %w", l.dir, batchID, err)
 	}
 	return nil
+}
+
+// CreateFileAtomic writes a new file at path with content, atomically: the content goes
+// to a synced hidden temporary file that is then hard-linked into place, which fails (with
+// an error matching fs.ErrExist) when path already exists, even if another writer races.
+// The directory is synced so the new name survives a crash.
+func CreateFileAtomic(path string, content []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := writeTemp(dir, filepath.Base(path), content)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("creating %s: %w", path, fs.ErrExist)
+		}
+		// Hard links are not supported everywhere; fall back to check-then-rename.
+		if _, serr := os.Lstat(path); serr == nil {
+			return fmt.Errorf("creating %s: %w", path, fs.ErrExist)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("creating %s: %w", path, err)
+		}
+	}
+	return syncDir(dir)
 }
 
 // writeTemp writes content to a new hidden temporary file in dir and syncs it.

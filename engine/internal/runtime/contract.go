@@ -3,8 +3,10 @@ package runtime
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/checkpoint"
 	"github.com/runnel-go/runnel/engine/internal/source"
 )
 
@@ -46,7 +48,11 @@ type BatchInput struct {
 	NoData bool
 }
 
-// StateOperatorProgress is one stateful operator's entry in progress reports.
+// StateOperatorProgress is one stateful operator's entry in progress reports. Its JSON
+// (Progress.JSON) lists the fields in Spark's order: operatorName, numRowsTotal,
+// numRowsUpdated, allUpdatesTimeMs, numRowsRemoved, allRemovalsTimeMs, commitTimeMs,
+// memoryUsedBytes, numRowsDroppedByWatermark, numShufflePartitions, numStateStoreInstances,
+// customMetrics (sorted keys; left out when empty).
 type StateOperatorProgress struct {
 	OperatorName              string `json:"operatorName"`
 	NumRowsTotal              int64  `json:"numRowsTotal"`
@@ -54,11 +60,20 @@ type StateOperatorProgress struct {
 	NumRowsRemoved            int64  `json:"numRowsRemoved"`
 	NumRowsDroppedByWatermark int64  `json:"numRowsDroppedByWatermark"`
 	MemoryUsedBytes           int64  `json:"memoryUsedBytes"`
+
+	AllUpdatesTimeMs       int64            `json:"allUpdatesTimeMs"`
+	AllRemovalsTimeMs      int64            `json:"allRemovalsTimeMs"`
+	CommitTimeMs           int64            `json:"commitTimeMs"`
+	NumShufflePartitions   int64            `json:"numShufflePartitions"`
+	NumStateStoreInstances int64            `json:"numStateStoreInstances"`
+	CustomMetrics          map[string]int64 `json:"customMetrics,omitempty"`
 }
 
 // BatchOutput is what the executor computed for one micro-batch.
 type BatchOutput struct {
-	// Result holds the rows to hand to the sink, already shaped for the output mode.
+	// Result holds the rows to hand to the sink, already shaped for the output mode. An
+	// empty result is an empty batch of the result schema (sinks also accept nil and then
+	// use the schema they were built with).
 	Result *batch.Batch
 	// MaxEventTime has, for each watermark node (as Executor.WatermarkDelays), the largest
 	// event time seen in this batch in micros, or ok=false when the node saw no row.
@@ -129,8 +144,42 @@ type Config struct {
 	Mode     OutputMode
 	// CheckpointDir is "" for a query without a checkpoint location.
 	CheckpointDir string
-	// Output receives what the query prints (console sink); never nil.
+	// Checkpoint is the opened checkpoint of CheckpointDir when the caller already opened
+	// it (the sources and state stores keep their logs in it); nil makes Start open
+	// CheckpointDir itself.
+	Checkpoint *checkpoint.Checkpoint
+	// Output receives what the query prints (console sink); nil means os.Stdout.
 	Output io.Writer
 	// Conf is the session configuration in force at start (written into offsets logs).
+	// The driver reads spark.sql.streaming.multipleWatermarkPolicy (min|max),
+	// spark.sql.streaming.noDataMicroBatches.enabled, spark.sql.streaming.pollingDelay
+	// (default 10ms), spark.sql.streaming.noDataProgressEventInterval (default 10000ms) and
+	// spark.sql.streaming.numRecentProgressUpdates (default 100).
 	Conf map[string]string
+	// Clock gives the driver its time (trigger times, batch timestamps, progress); nil
+	// means the wall clock. Tests pass a fake one.
+	Clock Clock
+}
+
+// Clock is the driver's source of time.
+type Clock interface {
+	Now() time.Time
+	// Timer returns a channel that receives once d has passed on this clock, and a
+	// function that releases the timer early.
+	Timer(d time.Duration) (c <-chan time.Time, stop func())
+}
+
+// Waker is implemented by sources that can tell when new data arrives (a socket line, a
+// Kafka record): the driver gives them a function to call, and an idle query with the
+// default trigger then starts its next batch at once instead of at its next poll.
+// wake never blocks and may be called from any goroutine, also after the query ended.
+type Waker interface {
+	SetWakeup(wake func())
+}
+
+// LatestReporter is implemented by sources whose per-trigger limits make LatestOffset stop
+// short of the newest data: ReportLatestOffset is the true latest offset, shown as
+// "latestOffset" in progress reports ("" gives null, as for sources without it).
+type LatestReporter interface {
+	ReportLatestOffset() source.Offset
 }

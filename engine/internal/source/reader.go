@@ -1,0 +1,197 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/types"
+)
+
+// parseMode is how a parser treats malformed records (Spark's ParseMode).
+type parseMode int
+
+const (
+	permissive parseMode = iota
+	dropMalformed
+	failFast
+)
+
+func parseModeOf(o options) (parseMode, error) {
+	switch strings.ToUpper(o.str("mode", "PERMISSIVE")) {
+	case "PERMISSIVE":
+		return permissive, nil
+	case "DROPMALFORMED":
+		return dropMalformed, nil
+	case "FAILFAST":
+		return failFast, nil
+	}
+	// Spark falls back to PERMISSIVE (with a warning) for an unknown mode.
+	return permissive, nil
+}
+
+// defaultBatchRows bounds the rows of one batch the parsers produce.
+const defaultBatchRows = 1 << 16
+
+// MalformedError is a FAILFAST failure: the file and the 1-based line of the bad record.
+type MalformedError struct {
+	Path   string
+	Line   int
+	Record string
+	Cause  string
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("%s:%d: Malformed records are detected in record parsing: %s. Parse Mode: FAILFAST. "+
+		"To process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'. (%s)",
+		e.Path, e.Line, e.Record, e.Cause)
+}
+
+// Reader parses files of one format into batches of one schema. It is built once per
+// query (or per static read) and reused for every file; it is not safe for concurrent use.
+type Reader struct {
+	format    string
+	schema    *types.StructType
+	opts      options
+	mode      parseMode
+	batchRows int
+	csv       *csvParser
+	json      *jsonParser
+	text      *textParser
+	parquet   *parquetReader
+	// ignoreCorrupt skips files that cannot be read or parsed (ignoreCorruptFiles).
+	ignoreCorrupt bool
+}
+
+// NewReader returns a Reader of format ("csv", "json", "text", "parquet") producing rows of
+// schema. opts are Spark's reader options (keys case-insensitive); loc is the session time
+// zone used for timestamps written without a zone.
+func NewReader(format string, schema *types.StructType, opts map[string]string, loc *time.Location) (*Reader, error) {
+	if schema == nil {
+		return nil, errors.New("source: NewReader needs a schema")
+	}
+	if err := schema.Err(); err != nil {
+		return nil, err
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	o := newOptions(opts)
+	mode, err := parseModeOf(o)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{format: strings.ToLower(format), schema: schema, opts: o, mode: mode, batchRows: defaultBatchRows}
+	if r.ignoreCorrupt, err = o.boolean("ignoreCorruptFiles", false); err != nil {
+		return nil, err
+	}
+	switch r.format {
+	case "csv":
+		r.csv, err = newCSVParser(schema, o, mode, loc)
+	case "json":
+		r.json, err = newJSONParser(schema, o, mode, loc)
+	case "text":
+		r.text, err = newTextParser(schema, o)
+	case "parquet":
+		r.parquet, err = newParquetReader(schema)
+	default:
+		return nil, unknownFormat(format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func unknownFormat(format string) error {
+	return fmt.Errorf("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: %s. "+
+		"Please find packages at `https://spark.apache.org/third-party-projects.html`.", format)
+}
+
+// Schema is the schema of the batches the Reader produces.
+func (r *Reader) Schema() *types.StructType { return r.schema }
+
+// ReadFile parses one file. A missing file is an error wrapping fs.ErrNotExist.
+func (r *Reader) ReadFile(path string) ([]*batch.Batch, error) {
+	if r.parquet != nil {
+		bs, err := r.parquet.readFile(path, r.batchRows)
+		if err != nil && r.ignoreCorrupt && !errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return bs, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return r.Parse(path, data)
+}
+
+// Parse parses the contents of a csv, json or text file named name (used in errors).
+func (r *Reader) Parse(name string, data []byte) ([]*batch.Batch, error) {
+	// One string for the whole file: the parsers slice fields out of it without copying.
+	s := string(data)
+	out := &batchSink{schema: r.schema, max: r.batchRows}
+	var err error
+	switch {
+	case r.csv != nil:
+		err = r.csv.parse(name, s, out)
+	case r.json != nil:
+		err = r.json.parse(name, s, out)
+	case r.text != nil:
+		r.text.parse(s, out)
+	default:
+		return nil, fmt.Errorf("source: %s data cannot be parsed from bytes", r.format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out.finish(), nil
+}
+
+// batchSink hands the parsers the batch to append to, starting a new one every max rows.
+type batchSink struct {
+	schema *types.StructType
+	max    int
+	cur    *batch.Batch
+	done   []*batch.Batch
+}
+
+// batch returns the batch to append the next row to.
+func (s *batchSink) batch() *batch.Batch {
+	if s.cur != nil && s.cur.N >= s.max {
+		s.done = append(s.done, s.cur)
+		s.cur = nil
+	}
+	if s.cur == nil {
+		s.cur = batch.New(s.schema, 1024)
+	}
+	return s.cur
+}
+
+func (s *batchSink) finish() []*batch.Batch {
+	if s.cur != nil && s.cur.N > 0 {
+		s.done = append(s.done, s.cur)
+	}
+	s.cur = nil
+	return s.done
+}
+
+// corruptColumn returns the index of the corrupt-record column in schema (it must be a
+// nullable string), or -1.
+func corruptColumn(schema *types.StructType, o options) (int, string, error) {
+	name := o.str("columnNameOfCorruptRecord", "_corrupt_record")
+	for i, f := range schema.Fields {
+		if f.Name == name {
+			if f.DataType.ID() != types.StringID || !f.Nullable {
+				return -1, name, fmt.Errorf("The field for corrupt records must be string type and nullable")
+			}
+			return i, name, nil
+		}
+	}
+	return -1, name, nil
+}

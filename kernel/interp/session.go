@@ -1,0 +1,914 @@
+// Package interp runs Go notebook cells with the yaegi interpreter: it is the
+// kernel.Handler of Runnel. A Session holds one interpreter for the life of the kernel
+// process; definitions of every cell persist and may be redefined by later cells.
+//
+// A cell may mix imports, declarations and statements. It is cut into its top-level
+// items, evaluated as a Go file would be (imports, then declarations, then statements),
+// with positions kept so that errors name the cell's line and column. Before
+// evaluation, the cell's go statements become calls that run the goroutine under a
+// recover and bind its output to the cell, and its final expression becomes a call
+// that records the values to show.
+package interp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"io"
+	"log"
+	"reflect"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runnel-go/runnel/kernel"
+	"github.com/runnel-go/runnel/magics"
+	yaegi "github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+)
+
+// Version is the kernel's implementation version.
+const Version = "0.1.0"
+
+// DefaultFlushInterval is how long output of a running cell may wait before it is sent.
+const DefaultFlushInterval = 50 * time.Millisecond
+
+// Options configure a Session.
+type Options struct {
+	// Symbols are extra symbol tables (as `yaegi extract` generates) that cells may
+	// import, such as the engine's packages.
+	Symbols []yaegi.Exports
+	// Render turns the value of a cell's final expression into a MIME bundle; ok false
+	// falls back to text/plain. Nil means text/plain only.
+	Render func(v reflect.Value) (bundle kernel.MIMEBundle, ok bool)
+	// Magics runs magic lines and cell magics (magics.Set satisfies it). Nil makes a
+	// magic an error.
+	Magics Magics
+	// FlushInterval bounds how long output waits before it is sent; 0 means
+	// DefaultFlushInterval.
+	FlushInterval time.Duration
+}
+
+// Magics is what a Session needs from the magics package.
+type Magics interface {
+	// RunLine runs one magic line ("%cd /tmp", "!ls"), or a whole cell magic
+	// ("%%bash\n...").
+	RunLine(ctx context.Context, line string, env magics.Env) error
+	// Close stops every background job the magics started.
+	Close() error
+}
+
+// Session is one interpreter session; it implements kernel.Handler.
+type Session struct {
+	opts   Options
+	in     *yaegi.Interpreter
+	router *router
+
+	// execMu is held while the interpreter compiles or runs; completion, which may
+	// evaluate an expression's type, only tries to take it.
+	execMu sync.Mutex
+
+	mu      sync.Mutex        // guards the fields below
+	gen     int               // generation of the file scope, see importScope
+	imports map[string]string // import name -> path, in the current file scope
+	types   map[string]int    // type name -> times it was defined
+	defs    map[string]defKind
+	// For completion and inspection: the type name a variable was made of, the
+	// methods cells declared per type, and the declarations of cell-defined names.
+	varTypes map[string]string
+	methods  map[string][]string
+	docs     map[string]string
+	closed   bool
+
+	pkgs packages
+}
+
+var _ kernel.Handler = (*Session)(nil)
+
+// defKind is what a name defined by a cell is, for completion.
+type defKind string
+
+// New starts a session.
+func New(opts Options) (*Session, error) {
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = DefaultFlushInterval
+	}
+	s := &Session{
+		opts:    opts,
+		router:  newRouter(opts.FlushInterval),
+		imports: map[string]string{},
+		types:   map[string]int{},
+		defs:    map[string]defKind{},
+
+		varTypes: map[string]string{},
+		methods:  map[string][]string{},
+		docs:     map[string]string{},
+	}
+	out := streamWriter{r: s.router, name: "stdout"}
+	errw := streamWriter{r: s.router, name: "stderr"}
+	s.in = yaegi.New(yaegi.Options{
+		Stdin:        stdinReader{r: s.router},
+		Stdout:       out,
+		Stderr:       panicLog{r: s.router},
+		Unrestricted: true, // the real environment: this is the user's own machine
+	})
+	if err := s.in.Use(stdlib.Symbols); err != nil {
+		return nil, fmt.Errorf("loading the standard library symbols: %w", err)
+	}
+	var stdin io.Reader = stdinReader{r: s.router}
+	var stdout, stderr io.Writer = out, errw
+	logger := log.New(errw, "", log.LstdFlags)
+	overrides := yaegi.Exports{
+		"os/exec/exec": unrestricted.Symbols["os/exec/exec"],
+		"os/os": {
+			"Stdin":  reflect.ValueOf(&stdin).Elem(),
+			"Stdout": reflect.ValueOf(&stdout).Elem(),
+			"Stderr": reflect.ValueOf(&stderr).Elem(),
+		},
+		// log writes to the cell's stderr; Fatal panics rather than exit the kernel.
+		"log/log": {
+			"Fatal": reflect.ValueOf(logger.Panic), "Fatalf": reflect.ValueOf(logger.Panicf),
+			"Fatalln": reflect.ValueOf(logger.Panicln), "Panic": reflect.ValueOf(logger.Panic),
+			"Panicf": reflect.ValueOf(logger.Panicf), "Panicln": reflect.ValueOf(logger.Panicln),
+			"Print": reflect.ValueOf(logger.Print), "Printf": reflect.ValueOf(logger.Printf),
+			"Println": reflect.ValueOf(logger.Println), "Flags": reflect.ValueOf(logger.Flags),
+			"SetFlags": reflect.ValueOf(logger.SetFlags), "Prefix": reflect.ValueOf(logger.Prefix),
+			"SetPrefix": reflect.ValueOf(logger.SetPrefix), "Writer": reflect.ValueOf(logger.Writer),
+			"SetOutput": reflect.ValueOf(logger.SetOutput), "Output": reflect.ValueOf(logger.Output),
+			"Default": reflect.ValueOf(func() *log.Logger { return logger }),
+		},
+	}
+	for _, e := range []yaegi.Exports{overrides, s.runtimeSymbols()} {
+		if err := s.in.Use(e); err != nil {
+			return nil, fmt.Errorf("loading the kernel's symbols: %w", err)
+		}
+	}
+	for _, e := range opts.Symbols {
+		if err := s.in.Use(e); err != nil {
+			return nil, fmt.Errorf("loading symbols: %w", err)
+		}
+	}
+	s.imports[rtName] = rtPath
+	if err := s.importScope(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// KernelInfo describes the kernel and Go.
+func (s *Session) KernelInfo() kernel.KernelInfo {
+	return kernel.KernelInfo{
+		Implementation:        "runnel",
+		ImplementationVersion: Version,
+		Banner:                "Runnel " + Version + ": Go (yaegi) with a streaming engine",
+		LanguageInfo: kernel.LanguageInfo{
+			Name:           "go",
+			Version:        strings.TrimPrefix(runtime.Version(), "go"),
+			MIMEType:       "text/x-go",
+			FileExtension:  ".go",
+			CodeMirrorMode: "go",
+			PygmentsLexer:  "go",
+		},
+		HelpLinks: []kernel.HelpLink{
+			{Text: "Go", URL: "https://go.dev/doc/"},
+			{Text: "Go standard library", URL: "https://pkg.go.dev/std"},
+			{Text: "yaegi", URL: "https://github.com/traefik/yaegi"},
+		},
+	}
+}
+
+// InterruptChan returns a channel closed by the next interrupt: compiled code that
+// blocks on behalf of a cell (waiting for a query, say) selects on it to end early.
+func (s *Session) InterruptChan() <-chan struct{} { return s.router.interruptChan() }
+
+// Shutdown flushes pending output and stops the magics' background jobs.
+func (s *Session) Shutdown(restart bool) {
+	s.mu.Lock()
+	closed := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if closed {
+		return
+	}
+	s.router.interrupt() // wake sleeping goroutines of cells
+	s.router.mu.Lock()
+	last := s.router.last
+	s.router.mu.Unlock()
+	if last != nil {
+		last.out.flush(true)
+	}
+	if s.opts.Magics != nil {
+		if err := s.opts.Magics.Close(); err != nil {
+			log.Printf("closing magics: %v", err)
+		}
+	}
+}
+
+// Execute runs one cell.
+func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, pub kernel.Publisher) kernel.ExecuteResult {
+	c := &cell{count: req.ExecutionCount, pub: pub, ctx: ctx, out: newStreams(pub, s.opts.FlushInterval)}
+	s.router.begin(c)
+	res := s.runCell(ctx, c, req.Code)
+	c.out.flush(true)
+	s.router.end()
+	return res
+}
+
+// runCell routes a cell to the magics or the interpreter.
+func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.ExecuteResult {
+	chunks := splitMagics(code)
+	if len(chunks) == 1 && !chunks[0].magic {
+		return s.eval(ctx, c, code)
+	}
+	env := magics.Env{
+		Stdout: streamWriter{r: s.router, name: "stdout"},
+		Stderr: streamWriter{r: s.router, name: "stderr"},
+		RunCode: func(ctx context.Context, code string) error {
+			if r := s.eval(ctx, c, code); r.Status != "ok" {
+				return &cellError{r}
+			}
+			return nil
+		},
+	}
+	var res kernel.ExecuteResult
+	for _, ch := range chunks {
+		if !ch.magic {
+			res = s.eval(ctx, c, ch.text)
+			if res.Status != "ok" {
+				return res
+			}
+			continue
+		}
+		res = kernel.ExecuteResult{Status: "ok"}
+		if s.opts.Magics == nil {
+			return errorResult("MagicError", "magics are not available in this kernel", nil)
+		}
+		if err := s.opts.Magics.RunLine(ctx, ch.text, env); err != nil {
+			var ce *cellError
+			switch {
+			case errors.As(err, &ce):
+				return ce.res
+			case ctx.Err() != nil:
+				return interruptedResult()
+			default:
+				return errorResult("MagicError", err.Error(), nil)
+			}
+		}
+	}
+	return res
+}
+
+// cellError carries a failed Go chunk's result through a magic (%%time).
+type cellError struct{ res kernel.ExecuteResult }
+
+func (e *cellError) Error() string { return e.res.Ename + ": " + e.res.Evalue }
+
+// magicChunk is a run of Go lines or one magic.
+type magicChunk struct {
+	magic bool
+	text  string
+}
+
+// splitMagics cuts a cell into Go chunks and magics: a cell whose first line starts
+// with %% is one cell magic; lines starting with % or ! are line magics. Go chunks keep
+// their lines' positions (earlier lines blanked) so that errors name cell lines.
+func splitMagics(code string) []magicChunk {
+	trimmed := strings.TrimLeft(code, " \t\r\n")
+	if strings.HasPrefix(trimmed, "%%") {
+		return []magicChunk{{magic: true, text: trimmed}}
+	}
+	lines := strings.SplitAfter(code, "\n")
+	var chunks []magicChunk
+	var goLines []string
+	blank := 0 // lines before the current Go chunk
+	flushGo := func(next int) {
+		if len(goLines) > 0 {
+			chunks = append(chunks, magicChunk{text: strings.Repeat("\n", blank) + strings.Join(goLines, "")})
+		}
+		goLines, blank = nil, next
+	}
+	for i, l := range lines {
+		if strings.HasPrefix(l, "%") || strings.HasPrefix(l, "!") {
+			flushGo(i + 1)
+			chunks = append(chunks, magicChunk{magic: true, text: strings.TrimRight(l, "\r\n")})
+			continue
+		}
+		goLines = append(goLines, l)
+	}
+	flushGo(0)
+	if len(chunks) == 0 {
+		chunks = []magicChunk{{text: code}}
+	}
+	return chunks
+}
+
+// fileName is the name the interpreter files of the current scope get: the interpreter
+// keys imports by file name, so a new name is a fresh import scope.
+func (s *Session) fileName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return genFileName(s.gen)
+}
+
+func genFileName(gen int) string {
+	if gen <= 1 {
+		return "cell.go"
+	}
+	return "cell" + strconv.Itoa(gen) + ".go"
+}
+
+// lineDirective makes positions of the text that follows read "In[3]/cell.go:L:C". The
+// interpreter resolves imports by the base name of a position's file, so the cell's
+// name can only be a directory; cleanPos removes the file part from messages.
+func (s *Session) lineDirective(name string) string {
+	return "//line " + name + "/" + s.fileName() + ":1:1\n"
+}
+
+var cellFileRE = regexp.MustCompile(`(In\[\d+\])/cell\d*\.go:`)
+
+// cleanPos turns "In[3]/cell.go:2:5" into "In[3]:2:5" in a message.
+func cleanPos(msg string) string { return cellFileRE.ReplaceAllString(msg, "$1:") }
+
+// importScope imports every package of s.imports in a fresh file scope. It is how a
+// cell may import a different package under a name already taken: the interpreter
+// refuses to redeclare an import in the same file.
+func (s *Session) importScope() error {
+	s.mu.Lock()
+	s.gen++
+	names := make([]string, 0, len(s.imports))
+	for n := range s.imports {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("package main\nimport (\n")
+	for i, n := range names {
+		// The parser needs identifiers; the real names are set on the tree below.
+		fmt.Fprintf(&b, "_%d %q\n", i, s.imports[n])
+	}
+	b.WriteString(")\n")
+	file := genFileName(s.gen)
+	s.mu.Unlock()
+	f, err := parser.ParseFile(s.in.FileSet(), file, b.String(), 0)
+	if err != nil {
+		return fmt.Errorf("importing: %w", err)
+	}
+	for i, spec := range f.Imports {
+		spec.Name.Name = names[i]
+	}
+	if _, err := s.compileRun(context.Background(), f); err != nil {
+		return fmt.Errorf("importing %v: %w", names, err)
+	}
+	return nil
+}
+
+func (s *Session) compileRun(ctx context.Context, n ast.Node) (reflect.Value, error) {
+	prog, err := s.compile(n)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	return s.in.ExecuteWithContext(ctx, prog)
+}
+
+// compile compiles a tree; a panic of the interpreter's compiler is an error too.
+func (s *Session) compile(n ast.Node) (prog *yaegi.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pos := s.in.FileSet().Position(n.Pos())
+			prog, err = nil, fmt.Errorf("%s: the interpreter failed to compile this code: %v", pos.Filename, r)
+		}
+	}()
+	return s.in.CompileAST(n)
+}
+
+// cellName is how errors name a cell: In[3], as the frontend labels it.
+func cellName(count int) string { return "In[" + strconv.Itoa(count) + "]" }
+
+// eval runs Go source as one cell.
+func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.ExecuteResult {
+	s.execMu.Lock()
+	defer s.execMu.Unlock()
+	c.mu.Lock()
+	c.panics, c.result, c.hasValue = nil, nil, false
+	c.mu.Unlock()
+
+	src := []byte(code)
+	name := cellName(c.count)
+	items := splitCell(src)
+
+	// Imports.
+	if text, ok := mask(src, items, partImport); ok {
+		if res, ok := s.evalImports(ctx, name, s.lineDirective(name)+string(text), code); !ok {
+			return res
+		}
+	}
+	// Declarations.
+	if text, ok := mask(src, items, partDecl); ok {
+		file := s.fileName()
+		f, err := parser.ParseFile(s.in.FileSet(), file, "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution)
+		if err != nil {
+			return compileError(err, name, code)
+		}
+		rewriteGoStmts(f)
+		rename := map[string]string{}
+		s.mu.Lock()
+		for _, t := range definedTypes(f) {
+			if k := s.types[t]; k > 0 {
+				rename[t] = t + "·" + strconv.Itoa(k+1)
+			}
+		}
+		s.mu.Unlock()
+		declared := definedTypes(f)
+		renameTypes(f, rename)
+		if _, err := s.compileRun(ctx, f); err != nil {
+			return s.runError(ctx, c, err, name, code)
+		}
+		s.recordDecls(f, declared)
+	}
+	// Statements.
+	text, ok := mask(src, items, partStmt)
+	if !ok {
+		return kernel.ExecuteResult{Status: "ok"}
+	}
+	file := s.fileName()
+	f, err := parser.ParseFile(s.in.FileSet(), file, "package main; func main() {\n"+s.lineDirective(name)+string(text)+"\n}", parser.SkipObjectResolution)
+	if err != nil {
+		return compileError(err, name, code)
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body
+	for _, st := range body.List {
+		if d, ok := st.(*ast.DeferStmt); ok {
+			return compileError(fmt.Errorf("%s: defer at the top level of a cell never runs: put it in a function",
+				cleanPos(s.in.FileSet().Position(d.Pos()).String())), name, code)
+		}
+	}
+	rewriteGoStmts(body)
+	final := wrapFinal(body)
+	prog, err := s.compile(body)
+	if err != nil && final != nil {
+		// The final expression has no value (a call of a func without results).
+		final.unwrap()
+		final = nil
+		prog, err = s.compile(body)
+	}
+	if err != nil {
+		return compileError(err, name, code)
+	}
+	s.recordStmts(body)
+	if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
+		return s.runError(ctx, c, err, name, code)
+	}
+	if final == nil {
+		return kernel.ExecuteResult{Status: "ok"}
+	}
+	c.mu.Lock()
+	vs, has := c.result, c.hasValue
+	c.mu.Unlock()
+	if !has {
+		return kernel.ExecuteResult{Status: "ok"}
+	}
+	return s.show(vs, final.callee)
+}
+
+// evalImports imports a cell's packages, skipping those already imported under the
+// same name and opening a fresh file scope when a name now means another package.
+func (s *Session) evalImports(ctx context.Context, name, text, code string) (kernel.ExecuteResult, bool) {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+text, parser.ImportsOnly)
+	if err != nil {
+		return compileError(err, name, code), false
+	}
+	s.mu.Lock()
+	var fresh []*ast.ImportSpec
+	conflict := false
+	for _, spec := range f.Imports {
+		path, _ := strconv.Unquote(spec.Path.Value)
+		n := importName(spec, path)
+		if old, ok := s.imports[n]; ok && n != "_" {
+			if old == path {
+				continue
+			}
+			conflict = true
+		}
+		fresh = append(fresh, spec)
+	}
+	s.mu.Unlock()
+	if len(fresh) == 0 {
+		return kernel.ExecuteResult{}, true
+	}
+	if !conflict {
+		file := s.fileName()
+		f, err := parser.ParseFile(s.in.FileSet(), file, "package main\n"+text, parser.ImportsOnly)
+		if err != nil {
+			return compileError(err, name, code), false
+		}
+		keep := map[string]bool{}
+		for _, spec := range fresh {
+			keep[spec.Path.Value+"|"+identName(spec.Name)] = true
+		}
+		for _, d := range f.Decls {
+			gd := d.(*ast.GenDecl)
+			specs := gd.Specs[:0]
+			for _, sp := range gd.Specs {
+				is := sp.(*ast.ImportSpec)
+				if keep[is.Path.Value+"|"+identName(is.Name)] {
+					specs = append(specs, is)
+				}
+			}
+			gd.Specs = specs
+		}
+		if _, err := s.compileRun(ctx, f); err != nil {
+			return compileError(err, name, code), false
+		}
+	}
+	s.mu.Lock()
+	for _, spec := range fresh {
+		path, _ := strconv.Unquote(spec.Path.Value)
+		if n := importName(spec, path); n != "_" {
+			s.imports[n] = path
+		}
+	}
+	s.mu.Unlock()
+	if conflict {
+		if err := s.importScope(); err != nil {
+			return errorResult("ImportError", err.Error(), nil), false
+		}
+	}
+	return kernel.ExecuteResult{}, true
+}
+
+func identName(id *ast.Ident) string {
+	if id == nil {
+		return ""
+	}
+	return id.Name
+}
+
+// importName is the name an import declares: its alias, or the package's name (the
+// last path element, skipping a major version suffix such as /v2).
+func importName(spec *ast.ImportSpec, path string) string {
+	if spec.Name != nil {
+		return spec.Name.Name
+	}
+	elems := strings.Split(path, "/")
+	n := elems[len(elems)-1]
+	if len(elems) > 1 && len(n) > 1 && n[0] == 'v' && strings.Trim(n[1:], "0123456789") == "" {
+		n = elems[len(elems)-2]
+	}
+	return n
+}
+
+// recordDecls remembers what a cell's declarations defined, for completion and for
+// renaming redefined types.
+func (s *Session) recordDecls(f *ast.File, types []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range types {
+		s.types[t]++
+	}
+	// Types first: a redefined type loses the methods of its former self.
+	decls := append([]ast.Decl(nil), f.Decls...)
+	sort.SliceStable(decls, func(i, j int) bool {
+		_, fi := decls[i].(*ast.FuncDecl)
+		_, fj := decls[j].(*ast.FuncDecl)
+		return !fi && fj
+	})
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				s.defs[d.Name.Name] = "func"
+				s.docs[d.Name.Name] = s.declText(&ast.FuncDecl{Recv: d.Recv, Name: d.Name, Type: d.Type}, d.Doc)
+			} else if t := recvTypeName(d.Recv); t != "" {
+				s.methods[t] = appendUnique(s.methods[t], d.Name.Name)
+				s.docs[t+"."+d.Name.Name] = s.declText(&ast.FuncDecl{Recv: d.Recv, Name: d.Name, Type: d.Type}, d.Doc)
+			}
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.TypeSpec:
+					name := sp.Name.Name
+					if i := strings.Index(name, "·"); i >= 0 {
+						name = name[:i]
+					}
+					if !sp.Assign.IsValid() || !strings.Contains(identName(typeIdent(sp.Type)), "·") {
+						s.defs[name] = "type"
+						s.methods[name] = nil
+						s.docs[name] = s.declText(&ast.GenDecl{Tok: token.TYPE, Specs: []ast.Spec{&ast.TypeSpec{Name: &ast.Ident{Name: name}, TypeParams: sp.TypeParams, Assign: sp.Assign, Type: sp.Type}}}, d.Doc)
+					}
+				case *ast.ValueSpec:
+					for _, n := range sp.Names {
+						if d.Tok == token.CONST {
+							s.defs[n.Name] = "const"
+						} else {
+							s.defs[n.Name] = "var"
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// recordStmts remembers the names a cell's top-level statements defined.
+func (s *Session) recordStmts(b *ast.BlockStmt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range b.List {
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE {
+				for i, l := range st.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+						s.defs[id.Name] = "var"
+						delete(s.varTypes, id.Name)
+						if len(st.Rhs) == len(st.Lhs) {
+							if t := litTypeName(st.Rhs[i]); t != "" {
+								s.varTypes[id.Name] = t
+							}
+						}
+					}
+				}
+			}
+		case *ast.DeclStmt:
+			if gd, ok := st.Decl.(*ast.GenDecl); ok {
+				for _, sp := range gd.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for _, n := range vs.Names {
+							s.defs[n.Name] = "var"
+							delete(s.varTypes, n.Name)
+							if t := identName(typeIdent(vs.Type)); t != "" {
+								s.varTypes[n.Name] = t
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// declText prints a declaration and its doc comment.
+func (s *Session) declText(n ast.Node, doc *ast.CommentGroup) string {
+	var b strings.Builder
+	printer.Fprint(&b, token.NewFileSet(), n)
+	if doc != nil {
+		b.WriteString("\n\n" + doc.Text())
+	}
+	return b.String()
+}
+
+// recvTypeName is the type name of a method's receiver: T in (t T), (t *T), (t *T[K]).
+func recvTypeName(fl *ast.FieldList) string {
+	if fl == nil || len(fl.List) == 0 {
+		return ""
+	}
+	return identName(typeIdent(fl.List[0].Type))
+}
+
+// typeIdent is the named type of a type expression, through pointers and type arguments.
+func typeIdent(e ast.Expr) *ast.Ident {
+	for {
+		switch t := e.(type) {
+		case *ast.Ident:
+			return t
+		case *ast.StarExpr:
+			e = t.X
+		case *ast.IndexExpr:
+			e = t.X
+		case *ast.IndexListExpr:
+			e = t.X
+		default:
+			return nil
+		}
+	}
+}
+
+// litTypeName is the type name of a composite literal (T{...} or &T{...}).
+func litTypeName(e ast.Expr) string {
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = u.X
+	}
+	if cl, ok := e.(*ast.CompositeLit); ok {
+		return identName(typeIdent(cl.Type))
+	}
+	return ""
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// show turns the values of the final expression into the cell's result: nothing for
+// a nil value or nil error, an error output for a non-nil error, the value otherwise.
+// A call's trailing error is checked, then dropped; a byte count from a Print or
+// Write call is not shown.
+func (s *Session) show(vs []any, callee string) kernel.ExecuteResult {
+	ok := kernel.ExecuteResult{Status: "ok"}
+	if len(vs) == 0 {
+		return ok
+	}
+	if len(vs) > 1 {
+		last := vs[len(vs)-1]
+		if err, isErr := last.(error); isErr && err != nil {
+			return errorValueResult(err)
+		}
+		if last == nil {
+			vs = vs[:len(vs)-1]
+			if len(vs) == 1 && isCountCall(callee) {
+				if _, isInt := vs[0].(int); isInt {
+					return ok
+				}
+			}
+		}
+	}
+	if len(vs) == 1 {
+		v := vs[0]
+		if isNil(v) {
+			return ok
+		}
+		if err, isErr := v.(error); isErr {
+			return errorValueResult(err)
+		}
+		if s.opts.Render != nil {
+			if b, ok := s.opts.Render(reflect.ValueOf(v)); ok {
+				return kernel.ExecuteResult{Status: "ok", Data: b, Metadata: map[string]any{}}
+			}
+		}
+		return kernel.ExecuteResult{Status: "ok", Data: kernel.MIMEBundle{"text/plain": formatValue(v)}, Metadata: map[string]any{}}
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = formatValue(v)
+	}
+	return kernel.ExecuteResult{Status: "ok", Data: kernel.MIMEBundle{"text/plain": "(" + strings.Join(parts, ", ") + ")"}, Metadata: map[string]any{}}
+}
+
+// isCountCall tells functions whose int result is a count of bytes or items written
+// or scanned.
+func isCountCall(name string) bool {
+	for _, p := range []string{"Print", "Fprint", "Sprint", "Write", "Scan", "Fscan", "Sscan"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.Interface, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// formatValue is the text/plain form of a value: strings quoted, the rest as %v.
+func formatValue(v any) string {
+	if str, ok := v.(string); ok {
+		return strconv.Quote(str)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+func errorValueResult(err error) kernel.ExecuteResult {
+	ename := fmt.Sprintf("%T", err)
+	return errorResult(ename, err.Error(), []string{red(ename) + ": " + err.Error()})
+}
+
+func errorResult(ename, evalue string, tb []string) kernel.ExecuteResult {
+	if tb == nil {
+		tb = []string{red(ename) + ": " + evalue}
+	}
+	return kernel.ExecuteResult{Status: "error", Ename: ename, Evalue: evalue, Traceback: tb}
+}
+
+func interruptedResult() kernel.ExecuteResult {
+	return errorResult("Interrupted", "execution interrupted", nil)
+}
+
+func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
+
+// runError turns an error of running cell code into the cell's result.
+func (s *Session) runError(ctx context.Context, c *cell, err error, name, code string) kernel.ExecuteResult {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		s.router.interrupt()
+		return interruptedResult()
+	}
+	var p yaegi.Panic
+	if errors.As(err, &p) {
+		if _, ok := p.Value.(interrupted); ok {
+			return interruptedResult()
+		}
+		c.mu.Lock()
+		trace := c.panics
+		c.mu.Unlock()
+		evalue := fmt.Sprint(p.Value)
+		tb := []string{red("panic") + ": " + evalue}
+		tb = append(tb, traceLines(trace)...)
+		if loc := firstLocation(trace, name); loc != "" {
+			tb = append(tb, sourceContext(code, loc)...)
+		}
+		return kernel.ExecuteResult{Status: "error", Ename: "panic", Evalue: evalue, Traceback: tb}
+	}
+	return compileError(err, name, code)
+}
+
+// A trace line of the interpreter: "In[3]:2:5: panic: main.f(...)".
+var traceRE = regexp.MustCompile(`^(.*?:\d+:\d+): panic: (.*)$`)
+
+// traceLines rewrites the interpreter's panic lines as a Go-style stack: function and
+// position, innermost first.
+func traceLines(trace []string) []string {
+	var out []string
+	for _, l := range trace {
+		if m := traceRE.FindStringSubmatch(l); m != nil {
+			out = append(out, "  "+m[2]+"\n      "+m[1])
+		}
+	}
+	return out
+}
+
+// firstLocation is the innermost position of the trace inside cell name.
+func firstLocation(trace []string, name string) string {
+	for _, l := range trace {
+		if m := traceRE.FindStringSubmatch(l); m != nil && strings.HasPrefix(m[1], name+":") {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// A position in an error message: "In[3]:2:5".
+var posRE = regexp.MustCompile(`^(In\[\d+\]):(\d+):(\d+)`)
+
+// compileError turns a parse or type error into the cell's result, with the faulty
+// line of the cell and a caret under the column.
+func compileError(err error, name, code string) kernel.ExecuteResult {
+	var msgs []string
+	var list scanner.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			msgs = append(msgs, cleanPos(e.Error()))
+		}
+	} else {
+		msgs = strings.Split(strings.TrimSpace(cleanPos(err.Error())), "\n")
+	}
+	ename := "CompileError"
+	if len(list) > 0 {
+		ename = "SyntaxError"
+	}
+	var tb []string
+	for _, m := range msgs {
+		tb = append(tb, red(ename)+": "+m)
+		if loc := posRE.FindString(m); loc != "" && strings.HasPrefix(loc, name+":") {
+			tb = append(tb, sourceContext(code, loc)...)
+		}
+	}
+	return kernel.ExecuteResult{Status: "error", Ename: ename, Evalue: strings.Join(msgs, "\n"), Traceback: tb}
+}
+
+// sourceContext shows the cell line of loc ("In[3]:2:5") with a caret under its column.
+func sourceContext(code, loc string) []string {
+	m := posRE.FindStringSubmatch(loc)
+	if m == nil {
+		return nil
+	}
+	line, _ := strconv.Atoi(m[2])
+	col, _ := strconv.Atoi(m[3])
+	lines := strings.Split(code, "\n")
+	if line < 1 || line > len(lines) {
+		return nil
+	}
+	text := strings.TrimRight(lines[line-1], "\r")
+	prefix := fmt.Sprintf("%4d | ", line)
+	caret := strings.Repeat(" ", len(prefix)-2) + "| "
+	for i, r := range text {
+		if i >= col-1 {
+			break
+		}
+		if r == '\t' {
+			caret += "\t"
+		} else {
+			caret += " "
+		}
+	}
+	return []string{prefix + text, caret + red("^")}
+}

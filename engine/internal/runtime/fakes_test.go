@@ -313,3 +313,16 @@ func (c *fakeClock) Timer(d time.Duration) (<-chan time.Time, func()) {
 	c.fireLocked()
 	return ch, func() {}
 }
+
+// waitForTimer blocks until the driver waits on the (manual) clock.
+func (c *fakeClock) waitForTimer() {
+	for {
+		c.mu.Lock()
+		n := len(c.waiters)
+		c.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}

@@ -1,0 +1,88 @@
+package runtime
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
+)
+
+// wakingSource is a fakeSource that wakes the driver when a row arrives (a Waker).
+type wakingSource struct {
+	*fakeSource
+	mu   sync.Mutex
+	wake func()
+}
+
+func (s *wakingSource) SetWakeup(wake func()) {
+	s.mu.Lock()
+	s.wake = wake
+	s.mu.Unlock()
+}
+
+func (s *wakingSource) add(v int64) {
+	s.fakeSource.add(v)
+	s.mu.Lock()
+	w := s.wake
+	s.mu.Unlock()
+	if w != nil {
+		w()
+	}
+}
+
+// timingSink records when each batch reached it.
+type timingSink struct{ at chan time.Time }
+
+func (s *timingSink) AddBatch(context.Context, int64, *batch.Batch) error {
+	s.at <- time.Now()
+	return nil
+}
+
+func (s *timingSink) Description() string { return "TimingSink" }
+
+// BenchmarkArrivalToSink measures the time from a row becoming visible in a source (as a
+// file renamed into a watched directory) to the sink receiving its batch, with the default
+// trigger: polling every 10 ms, or woken by the source. Arrivals fall at random points of
+// the poll cycle. Reports p50 and p99 in ms.
+func BenchmarkArrivalToSink(b *testing.B) {
+	for _, waking := range []bool{false, true} {
+		name := "poll"
+		if waking {
+			name = "waker"
+		}
+		b.Run(name, func(b *testing.B) {
+			fs := newFakeSource("Fake")
+			ws := &wakingSource{fakeSource: fs}
+			sink := &timingSink{at: make(chan time.Time, 1)}
+			cfg := Config{Executor: newFakeExecutor(), Sink: sink}
+			add := fs.add
+			if waking {
+				cfg.Sources = append(cfg.Sources, ws)
+				add = func(vs ...int64) { ws.add(vs[0]) }
+			} else {
+				cfg.Sources = append(cfg.Sources, fs)
+			}
+			q, err := Start(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer q.Stop()
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := range b.N {
+				time.Sleep(time.Duration(rand.Int64N(int64(10 * time.Millisecond))))
+				t0 := time.Now()
+				add(int64(i))
+				lat = append(lat, (<-sink.at).Sub(t0))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2])/1e6, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
+		})
+	}
+}

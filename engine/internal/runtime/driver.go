@@ -514,8 +514,12 @@ func (d *driver) finishTrigger(hasNewData, executed bool) {
 		DurationMs:    d.durations,
 		Sink:          SinkProgress{Description: d.sinkDescription()},
 	}
-	if executed {
+	switch {
+	case executed:
 		p.Sink.NumOutputRows = d.outputRows
+	case !d.hasLastExecution:
+		// Spark reports -1 (unknown) until the sink has committed a batch.
+		p.Sink.NumOutputRows = -1
 	}
 	for i, s := range d.sources {
 		rows := int64(0)

@@ -58,6 +58,7 @@ func (m *Manager) Start(cfg Config) (*Query, error) {
 		return nil, err
 	}
 	if err := m.Register(q); err != nil {
+		q.cancel()
 		return nil, err
 	}
 	m.emit(Event{Kind: EventStarted, Query: q, Timestamp: formatTimestamp(q.clock.Now().UnixMilli())})

@@ -220,7 +220,7 @@ func TestIdleProgressEveryTenSeconds(t *testing.T) {
   } ],
   "sink" : {
     "description" : "FakeSink",
-    "numOutputRows" : 0
+    "numOutputRows" : -1
   }
 }`
 	if ps[0].JSON() != want0 {

@@ -208,6 +208,10 @@ func (q *Query) Sink() Sink { return q.cfg.Sink }
 // Config returns the configuration the query was started with.
 func (q *Query) Config() Config { return q.cfg }
 
+// Done returns a channel closed once the query's goroutine has ended (after its
+// Terminated event), for callers that select on several things.
+func (q *Query) Done() <-chan struct{} { return q.exited }
+
 // IsActive reports whether the query is still running.
 func (q *Query) IsActive() bool {
 	q.mu.Lock()

@@ -2,6 +2,8 @@ package sink
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -176,5 +178,31 @@ func TestMemoryConcurrentReads(t *testing.T) {
 	wg.Wait()
 	if n := len(memRows(m)); n != 200 {
 		t.Fatalf("%d rows", n)
+	}
+}
+
+func TestForeachBatchCallsForEveryBatchIncludingReplays(t *testing.T) {
+	var got []string
+	f := NewForeachBatch(func(_ context.Context, id int64, data *batch.Batch) error {
+		got = append(got, fmt.Sprintf("%d:%d", id, data.N))
+		if id == 3 {
+			return errors.New("user function failed")
+		}
+		return nil
+	})
+	ctx := context.Background()
+	for _, id := range []int64{0, 1, 1} {
+		if err := f.AddBatch(ctx, id, words([]any{"a", int64(1)})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.AddBatch(ctx, 3, words()); err == nil || err.Error() != "user function failed" {
+		t.Fatalf("error %v", err)
+	}
+	if want := []string{"0:1", "1:1", "1:1", "3:0"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+	if f.Description() != "ForeachBatchSink" {
+		t.Error(f.Description())
 	}
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -154,24 +155,25 @@ func (m *Manager) Get(id string) *Query {
 // AwaitAnyTermination waits until a query has ended since the manager was made or since
 // ResetTerminated, and returns the exception of a query that failed in that time.
 func (m *Manager) AwaitAnyTermination() error {
-	for {
-		m.mu.Lock()
-		if m.terminatedSinceReset {
-			err := m.lastErr
-			m.mu.Unlock()
-			return err
-		}
-		ch := m.anyTerminated
-		m.mu.Unlock()
-		<-ch
-	}
+	_, err := m.AwaitAnyTerminationContext(context.Background())
+	return err
 }
 
 // AwaitAnyTerminationTimeout is AwaitAnyTermination waiting at most d; terminated says
 // whether a query ended.
 func (m *Manager) AwaitAnyTerminationTimeout(d time.Duration) (terminated bool, err error) {
-	t := time.NewTimer(max(d, 0))
-	defer t.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), max(d, 0))
+	defer cancel()
+	terminated, err = m.AwaitAnyTerminationContext(ctx)
+	if !terminated {
+		return false, nil
+	}
+	return true, err
+}
+
+// AwaitAnyTerminationContext is AwaitAnyTermination that gives up when ctx ends
+// (terminated false, ctx's error).
+func (m *Manager) AwaitAnyTerminationContext(ctx context.Context) (terminated bool, err error) {
 	for {
 		m.mu.Lock()
 		if m.terminatedSinceReset {
@@ -183,8 +185,8 @@ func (m *Manager) AwaitAnyTerminationTimeout(d time.Duration) (terminated bool, 
 		m.mu.Unlock()
 		select {
 		case <-ch:
-		case <-t.C:
-			return false, nil
+		case <-ctx.Done():
+			return false, ctx.Err()
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -128,5 +129,30 @@ func TestManagerListenerEvents(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 3 {
 		t.Fatalf("events after remove: %q", got)
+	}
+}
+
+func TestWaitsGiveUpWithTheirContext(t *testing.T) {
+	src := newFakeSource("A")
+	src.block = true // never finishes a trigger
+	m := NewManager()
+	q, err := m.Start(baseConfig(src, newFakeExecutor(), newFakeSink()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := q.AwaitTerminationContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("AwaitTerminationContext = %v", err)
+	}
+	if err := q.ProcessAllAvailableContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("ProcessAllAvailableContext = %v", err)
+	}
+	if ok, err := m.AwaitAnyTerminationContext(ctx); ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("AwaitAnyTerminationContext = %v %v", ok, err)
+	}
+	if ok, err := q.AwaitTerminationTimeout(time.Millisecond); ok || err != nil {
+		t.Errorf("AwaitTerminationTimeout = %v %v", ok, err)
 	}
 }

@@ -260,11 +260,21 @@ var errOwnGoroutine = errors.New("cannot wait for a streaming query from inside 
 // AwaitTermination waits until the query has ended and returns its exception (nil when
 // it was stopped or finished its Once/AvailableNow work).
 func (q *Query) AwaitTermination() error {
+	return q.AwaitTerminationContext(context.Background())
+}
+
+// AwaitTerminationContext is AwaitTermination that gives up when ctx ends (a notebook
+// cell interrupted while it waits), returning ctx's error.
+func (q *Query) AwaitTerminationContext(ctx context.Context) error {
 	if goroutineID() == q.goid.Load() {
 		return errOwnGoroutine
 	}
-	<-q.exited
-	return q.Exception()
+	select {
+	case <-q.exited:
+		return q.Exception()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // AwaitTerminationTimeout waits at most d; terminated reports whether the query ended, and
@@ -287,6 +297,11 @@ func (q *Query) AwaitTerminationTimeout(d time.Duration) (terminated bool, err e
 // when a trigger found no new data (every source's latest offset committed), or until the
 // query ended; it returns the query's exception if it failed.
 func (q *Query) ProcessAllAvailable() error {
+	return q.ProcessAllAvailableContext(context.Background())
+}
+
+// ProcessAllAvailableContext is ProcessAllAvailable that gives up when ctx ends.
+func (q *Query) ProcessAllAvailableContext(ctx context.Context) error {
 	if goroutineID() == q.goid.Load() {
 		return errOwnGoroutine
 	}
@@ -304,7 +319,11 @@ func (q *Query) ProcessAllAvailable() error {
 		}
 		ch := q.triggerDone
 		q.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		q.mu.Lock()
 	}
 }

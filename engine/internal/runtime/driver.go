@@ -117,6 +117,9 @@ func (d *driver) run(ctx context.Context) error {
 			}
 			return err
 		}
+		if !executed && d.allFinished() {
+			return nil // every source ran out of data for good (a closed socket)
+		}
 		switch d.cfg.Trigger.Kind {
 		case TriggerOnce:
 			return nil
@@ -147,6 +150,22 @@ func (d *driver) run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// allFinished reports whether every source is a source.Finisher that has finished: the
+// query then ends cleanly once it has processed everything.
+func (d *driver) allFinished() bool {
+	for _, s := range d.sources {
+		f, ok := s.(source.Finisher)
+		if !ok {
+			return false
+		}
+		done := false
+		if protect(sourceWhere(s), func() error { done = f.Finished(); return nil }) != nil || !done {
+			return false
+		}
+	}
+	return true
 }
 
 // nextBatchTime is Spark's ProcessingTimeExecutor.nextBatchTime: the next multiple of

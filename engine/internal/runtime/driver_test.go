@@ -413,3 +413,38 @@ func TestNoDataBatchesCanBeDisabled(t *testing.T) {
 		t.Fatalf("%d batches, want 1", n)
 	}
 }
+
+// finishingSource is a fakeSource whose data ends for good once finished is set.
+type finishingSource struct {
+	*fakeSource
+	finished bool
+}
+
+func (s *finishingSource) Finished() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finished
+}
+
+func TestQueryEndsWhenEverySourceFinished(t *testing.T) {
+	src := &finishingSource{fakeSource: newFakeSource("Socket")}
+	src.add(1, 2)
+	sink := newFakeSink()
+	q := mustStart(t, baseConfig(src, newFakeExecutor(), sink))
+	if err := q.ProcessAllAvailable(); err != nil {
+		t.Fatal(err)
+	}
+	if !q.IsActive() {
+		t.Fatal("ended before its source finished")
+	}
+	src.mu.Lock()
+	src.rows = append(src.rows, 3)
+	src.finished = true // the peer sent a last line and closed
+	src.mu.Unlock()
+	if err := q.AwaitTermination(); err != nil {
+		t.Fatal(err)
+	}
+	if _, vals := sink.snapshot(); !reflect.DeepEqual(vals, [][]int64{{1, 2}, {3}}) {
+		t.Fatalf("batches %v", vals)
+	}
+}

@@ -109,3 +109,7 @@ func parse(t *testing.T, format string, schema *types.StructType, opts map[strin
 	}
 	return bs
 }
+
+type typesStruct = types.StructType
+
+func newStruct() *types.StructType { return types.NewStructType() }

@@ -31,16 +31,19 @@ type jsonParser struct {
 // lookup.
 type structInfo struct {
 	st     *types.StructType
+	names  []string // field names; "" for the corrupt column
 	index  map[string]int
 	nested []*structInfo // per field: the info of a struct field, else nil
 }
 
 func newStructInfo(st *types.StructType, skip int) *structInfo {
-	si := &structInfo{st: st, index: make(map[string]int, len(st.Fields)), nested: make([]*structInfo, len(st.Fields))}
+	si := &structInfo{st: st, index: make(map[string]int, len(st.Fields)), nested: make([]*structInfo, len(st.Fields)),
+		names: make([]string, len(st.Fields))}
 	for i, f := range st.Fields {
 		if i == skip {
 			continue
 		}
+		si.names[i] = f.Name
 		if _, dup := si.index[f.Name]; !dup {
 			si.index[f.Name] = i
 		}
@@ -190,7 +193,7 @@ func (p *jsonParser) rows(b *batch.Batch) (int, error) {
 // row parses one object into a new row of b.
 func (p *jsonParser) row(b *batch.Batch) error {
 	for _, c := range b.Cols {
-		c.AppendNull()
+		pushNull(c)
 	}
 	b.N++
 	return p.object(b.Cols, p.root)
@@ -207,7 +210,7 @@ func (p *jsonParser) object(cols []*batch.Vector, si *structInfo) error {
 		sc.i++
 		return nil
 	}
-	for {
+	for pos := 0; ; pos++ {
 		sc.ws()
 		key, err := sc.str()
 		if err != nil {
@@ -218,7 +221,13 @@ func (p *jsonParser) object(cols []*batch.Vector, si *structInfo) error {
 			return sc.errorf("expected ':'")
 		}
 		sc.ws()
-		if idx, ok := si.index[key]; ok {
+		// Records usually list their keys in the schema's order: try that position
+		// before hashing.
+		idx, ok := pos, pos < len(si.names) && si.names[pos] == key && key != ""
+		if !ok {
+			idx, ok = si.index[key]
+		}
+		if ok {
 			if err := p.value(cols[idx], si.nested[idx]); err != nil {
 				return err
 			}
@@ -262,23 +271,79 @@ func (p *jsonParser) value(v *batch.Vector, si *structInfo) error {
 			return err
 		}
 		v.Str[i] = s
-	case types.IntegerID, types.LongID, types.DoubleID, types.FloatID, types.BooleanID, types.TimestampID, types.DateID, types.BinaryID,
-		types.ArrayID, types.MapID:
+	case types.IntegerID, types.LongID:
+		// The common numeric cases avoid boxing.
+		if c := sc.peek(); c == '-' || c >= '0' && c <= '9' {
+			tok, isInt, err := sc.number()
+			if err != nil {
+				return err
+			}
+			if !isInt {
+				return sc.errorf("cannot read %s as %s", tok, v.Type.SimpleString())
+			}
+			if v.Type.ID() == types.IntegerID {
+				x, ok := parseInt32(tok)
+				if !ok {
+					return sc.errorf("numeric value %s out of range of int", tok)
+				}
+				v.I32[i] = x
+			} else {
+				x, ok := parseInt64(tok)
+				if !ok {
+					return sc.errorf("numeric value %s out of range of long", tok)
+				}
+				v.I64[i] = x
+			}
+			v.Nulls[i] = false
+			return nil
+		}
+		return sc.errorf("cannot read a JSON %s as %s", sc.kind(), v.Type.SimpleString())
+	case types.DoubleID:
+		if c := sc.peek(); c == '-' || c >= '0' && c <= '9' {
+			tok, _, err := sc.number()
+			if err != nil {
+				return err
+			}
+			f, err := strconv.ParseFloat(tok, 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return sc.errorf("bad number %s", tok)
+			}
+			v.F64[i] = f
+			v.Nulls[i] = false
+			return nil
+		}
+		x, err := p.scalar(v.Type)
+		if err != nil {
+			return err
+		}
+		v.F64[i] = x.(float64)
+	case types.BooleanID:
+		switch sc.peek() {
+		case 't':
+			if err := sc.lit("true"); err != nil {
+				return err
+			}
+			v.Bool[i] = true
+		case 'f':
+			if err := sc.lit("false"); err != nil {
+				return err
+			}
+			v.Bool[i] = false
+		default:
+			return p.mismatch(v)
+		}
+	case types.FloatID, types.TimestampID, types.DateID, types.BinaryID, types.ArrayID, types.MapID:
 		x, err := p.scalar(v.Type)
 		if err != nil {
 			return err
 		}
 		switch v.Type.ID() {
-		case types.IntegerID, types.DateID:
+		case types.DateID:
 			v.I32[i] = x.(int32)
-		case types.LongID, types.TimestampID:
+		case types.TimestampID:
 			v.I64[i] = x.(int64)
-		case types.DoubleID:
-			v.F64[i] = x.(float64)
 		case types.FloatID:
 			v.F32[i] = x.(float32)
-		case types.BooleanID:
-			v.Bool[i] = x.(bool)
 		case types.BinaryID:
 			v.Bytes[i] = x.([]byte)
 		default:

@@ -164,3 +164,28 @@ slow:
 
 func nan() float64         { return math.NaN() }
 func inf(sign int) float64 { return math.Inf(sign) }
+
+// pushNull appends a null row; like Vector.AppendNull but without its generic switch for
+// the flat types the parsers fill most.
+func pushNull(v *batch.Vector) {
+	if v.Nulls == nil {
+		v.Nulls = make([]bool, v.Len(), max(cap(v.I64), cap(v.I32), cap(v.F64), cap(v.Str), 16))
+	}
+	switch {
+	case v.I64 != nil:
+		v.I64 = append(v.I64, 0)
+	case v.I32 != nil:
+		v.I32 = append(v.I32, 0)
+	case v.F64 != nil:
+		v.F64 = append(v.F64, 0)
+	case v.Str != nil:
+		v.Str = append(v.Str, "")
+	case v.Bool != nil:
+		v.Bool = append(v.Bool, false)
+	default:
+		v.AppendNull()
+		return
+	}
+	v.Nulls = append(v.Nulls, true)
+	v.SetLen(v.Len() + 1)
+}

@@ -38,7 +38,9 @@ type RateSource struct {
 var _ Source = (*RateSource)(nil)
 
 func openRate(spec Spec) (*RateSource, error) {
-	if spec.Schema != nil {
+	// The engine passes the schema it resolved for the plan; only a different one is
+	// the user's.
+	if spec.Schema != nil && !types.Equal(spec.Schema, RateSchema()) {
 		return nil, errors.New("The rate source does not support a user-specified schema.")
 	}
 	o := newOptions(spec.Options)

@@ -100,7 +100,10 @@ func TestRateSource(t *testing.T) {
 			t.Fatalf("%s: %v", opt, err)
 		}
 	}
-	if _, err := Open(Spec{Format: "rate", Schema: RateSchema()}); err == nil || err.Error() != "The rate source does not support a user-specified schema." {
+	if r, err := Open(Spec{Format: "rate", Schema: RateSchema()}); err != nil || r.Description() != "RateStreamV2[rowsPerSecond=1, rampUpTimeSeconds=0, numPartitions=default]" {
+		t.Fatalf("the rate schema itself is accepted: %v", err)
+	}
+	if _, err := Open(Spec{Format: "rate", Schema: TextSchema()}); err == nil || err.Error() != "The rate source does not support a user-specified schema." {
 		t.Fatal(err)
 	}
 }
@@ -275,7 +278,7 @@ func TestSocketErrors(t *testing.T) {
 			t.Fatalf("%v: got %v", opts, err)
 		}
 	}
-	if _, err := Open(Spec{Format: "socket", Schema: TextSchema(), Options: map[string]string{"host": "x", "port": strconv.Itoa(1)}}); err == nil ||
+	if _, err := Open(Spec{Format: "socket", Schema: schemaOf(t, "a", "int"), Options: map[string]string{"host": "x", "port": strconv.Itoa(1)}}); err == nil ||
 		!strings.Contains(err.Error(), "does not support a user-specified schema") {
 		t.Fatalf("got %v", err)
 	}

@@ -47,9 +47,6 @@ var (
 )
 
 func openSocket(spec Spec) (*SocketSource, error) {
-	if spec.Schema != nil {
-		return nil, errors.New("The socket source does not support a user-specified schema.")
-	}
 	o := newOptions(spec.Options)
 	host, ok := o.get("host")
 	if !ok {
@@ -66,6 +63,11 @@ func openSocket(spec Spec) (*SocketSource, error) {
 	withTS, err := o.boolean("includeTimestamp", false)
 	if err != nil {
 		return nil, errors.New(`includeTimestamp must be set to either "true" or "false"`)
+	}
+	// The engine passes the schema it resolved for the plan; only a different one is
+	// the user's.
+	if spec.Schema != nil && !types.Equal(spec.Schema, SocketSchema(withTS)) {
+		return nil, errors.New("The socket source does not support a user-specified schema.")
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)

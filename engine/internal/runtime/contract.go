@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
@@ -32,6 +34,20 @@ func (m OutputMode) String() string {
 		return "Update"
 	}
 	return "Append"
+}
+
+// ParseOutputMode reads an output mode name in any case, with Spark's message for an
+// unknown one.
+func ParseOutputMode(s string) (OutputMode, error) {
+	switch strings.ToLower(s) {
+	case "append":
+		return Append, nil
+	case "complete":
+		return Complete, nil
+	case "update":
+		return Update, nil
+	}
+	return Append, fmt.Errorf("Unknown output mode %s. Accepted output modes are 'append', 'complete', 'update'", s)
 }
 
 // BatchInput is what one micro-batch gives the executor.

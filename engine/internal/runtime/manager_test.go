@@ -156,3 +156,17 @@ func TestWaitsGiveUpWithTheirContext(t *testing.T) {
 		t.Errorf("AwaitTerminationTimeout = %v %v", ok, err)
 	}
 }
+
+func TestParseOutputMode(t *testing.T) {
+	for s, want := range map[string]OutputMode{"append": Append, "Complete": Complete, "UPDATE": Update} {
+		if m, err := ParseOutputMode(s); err != nil || m != want {
+			t.Errorf("%s: %v %v", s, m, err)
+		}
+	}
+	if _, err := ParseOutputMode("upsert"); err == nil || err.Error() != "Unknown output mode upsert. Accepted output modes are 'append', 'complete', 'update'" {
+		t.Errorf("upsert: %v", err)
+	}
+	if Update.String() != "Update" || Append.String() != "Append" || Complete.String() != "Complete" {
+		t.Error("String")
+	}
+}

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -241,13 +240,4 @@ func decodeOrdered(dec *json.Decoder) (any, error) {
 		return t, nil
 	}
 	return nil, errors.New("unexpected JSON token")
-}
-
-// compactJSON returns s compacted when it is JSON, else s.
-func compactJSON(s string) string {
-	var b bytes.Buffer
-	if json.Compact(&b, []byte(s)) != nil {
-		return s
-	}
-	return b.String()
 }

@@ -53,6 +53,7 @@ type driver struct {
 	durations          map[string]int64
 	rowsPerSource      []int64
 	outputRows         int64
+	result             *batch.Batch
 	eventStats         *EventTimeStats
 	triggerStartOffs   []source.Offset
 	lastNoExecReportMs int64
@@ -301,6 +302,7 @@ func (d *driver) trigger(ctx context.Context) (executed bool, err error) {
 	d.durations = map[string]int64{}
 	clear(d.rowsPerSource)
 	d.outputRows = 0
+	d.result = nil
 	d.eventStats = nil
 	seq := d.q.triggerStarted()
 
@@ -466,6 +468,7 @@ func (d *driver) runBatch(ctx context.Context, hasNewData bool) error {
 	if err != nil {
 		return err
 	}
+	d.result = out.Result
 	if out.Result != nil {
 		d.outputRows = int64(out.Result.N)
 	}
@@ -574,7 +577,7 @@ func (d *driver) finishTrigger(hasNewData, executed bool) {
 			p.StateOperators[i].NumRowsDroppedByWatermark = 0
 		}
 	}
-	d.q.addProgress(p)
+	d.q.addProgress(p, d.result)
 }
 
 func (d *driver) sinkDescription() string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
 )
 
 // EventKind tells the listener events apart.
@@ -22,9 +24,12 @@ const (
 
 // Event is what listeners receive (Spark's StreamingQueryListener events).
 type Event struct {
-	Kind      EventKind
-	Query     *Query
-	Progress  *Progress
+	Kind     EventKind
+	Query    *Query
+	Progress *Progress
+	// Result is, for a progress event of a trigger that ran a batch, the rows the sink
+	// received (read-only: the sink may keep them); nil otherwise.
+	Result    *batch.Batch
 	Exception error
 	// Timestamp is the event time, ISO-8601 UTC (Started only).
 	Timestamp string

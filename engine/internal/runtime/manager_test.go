@@ -99,7 +99,7 @@ func TestManagerListenerEvents(t *testing.T) {
 		case EventStarted:
 			got = append(got, "started "+ev.Query.Name())
 		case EventProgress:
-			got = append(got, fmt.Sprintf("progress %d rows=%d", ev.Progress.BatchID, ev.Progress.NumInputRows))
+			got = append(got, fmt.Sprintf("progress %d rows=%d result=%d", ev.Progress.BatchID, ev.Progress.NumInputRows, ev.Result.N))
 		case EventTerminated:
 			got = append(got, fmt.Sprintf("terminated %v", ev.Exception))
 		}
@@ -116,7 +116,7 @@ func TestManagerListenerEvents(t *testing.T) {
 	if err := q.AwaitTermination(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"started q", "progress 0 rows=2", "terminated <nil>"}
+	want := []string{"started q", "progress 0 rows=2 result=2", "terminated <nil>"}
 	mu.Lock()
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("events %q, want %q", got, want)

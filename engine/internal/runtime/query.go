@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/checkpoint"
 )
 
@@ -375,8 +376,8 @@ func (q *Query) setStatus(f func(s *Status)) {
 	q.mu.Unlock()
 }
 
-// addProgress records p and tells the listeners.
-func (q *Query) addProgress(p Progress) {
+// addProgress records p and tells the listeners, with the batch's result if one ran.
+func (q *Query) addProgress(p Progress, result *batch.Batch) {
 	q.mu.Lock()
 	q.progress = append(q.progress, p)
 	if over := len(q.progress) - q.maxProgress; over > 0 {
@@ -386,7 +387,7 @@ func (q *Query) addProgress(p Progress) {
 	q.mu.Unlock()
 	if mgr != nil {
 		c := p.clone()
-		mgr.emit(Event{Kind: EventProgress, Query: q, Progress: &c})
+		mgr.emit(Event{Kind: EventProgress, Query: q, Progress: &c, Result: result})
 	}
 }
 

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"io"
+	"os"
+	"sync"
+)
+
+// Embedding hooks. A program that embeds the engine (the Jupyter kernel) installs them
+// once at start-up; they are process-wide because the engine's output (Show, PrintSchema,
+// the console sink) has no other owner to ask. They are guarded by a lock and read each
+// time they are used.
+
+var hooks struct {
+	sync.RWMutex
+	output   func() io.Writer
+	callback func(w io.Writer, call func())
+	show     func(w io.Writer, df *DataFrame, text string) bool
+}
+
+// SetOutput sets the function that gives the writer for engine output: Show and
+// PrintSchema outside queries call it each time; a query calls it once when it starts and
+// prints there (console sink, Show inside ForeachBatch) for its whole life. nil restores
+// os.Stdout.
+func SetOutput(f func() io.Writer) {
+	hooks.Lock()
+	defer hooks.Unlock()
+	hooks.output = f
+}
+
+// SetCallbackHook sets a wrapper for each call of user code on a query's goroutine
+// (ForeachBatch and Foreach functions): hook must run call, and may route what call
+// prints to w, the query's writer. nil removes the hook.
+func SetCallbackHook(hook func(w io.Writer, call func())) {
+	hooks.Lock()
+	defer hooks.Unlock()
+	hooks.callback = hook
+}
+
+// SetShowHook sets a function that Show calls with the writer it would print to, the
+// DataFrame and Spark's text table; when it returns true it has displayed the table (for
+// example as HTML and text in a notebook) and Show prints nothing. nil removes the hook.
+func SetShowHook(hook func(w io.Writer, df *DataFrame, text string) bool) {
+	hooks.Lock()
+	defer hooks.Unlock()
+	hooks.show = hook
+}
+
+// currentOutput is the writer for output not tied to a query.
+func currentOutput() io.Writer {
+	hooks.RLock()
+	f := hooks.output
+	hooks.RUnlock()
+	if f != nil {
+		if w := f(); w != nil {
+			return w
+		}
+	}
+	return os.Stdout
+}
+
+// runCallback runs user code through the callback hook.
+func runCallback(w io.Writer, call func()) {
+	hooks.RLock()
+	h := hooks.callback
+	hooks.RUnlock()
+	if h == nil {
+		call()
+		return
+	}
+	h(w, call)
+}
+
+func showHook() func(w io.Writer, df *DataFrame, text string) bool {
+	hooks.RLock()
+	defer hooks.RUnlock()
+	return hooks.show
+}

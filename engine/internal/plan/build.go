@@ -1,0 +1,293 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/runnel-go/runnel/engine/internal/expr"
+	"github.com/runnel-go/runnel/engine/internal/interval"
+	"github.com/runnel-go/runnel/engine/types"
+)
+
+// aggregateFuncs are the aggregate functions the executor implements.
+var aggregateFuncs = map[string]bool{
+	"count": true, "sum": true, "avg": true, "mean": true, "min": true, "max": true,
+	"first": true, "last": true, "first_value": true, "last_value": true,
+	"collect_list": true, "collect_set": true, "approx_count_distinct": true,
+	"count_distinct": true, "any_value": true,
+}
+
+// IsAggregate reports whether name is an aggregate function.
+func IsAggregate(name string) bool { return aggregateFuncs[strings.ToLower(name)] }
+
+var generatorFuncs = map[string]bool{
+	"explode": true, "explode_outer": true, "posexplode": true, "posexplode_outer": true,
+}
+
+func containsAggregate(n expr.Node) bool {
+	found := false
+	expr.Walk(n, func(x expr.Node) bool {
+		if c, ok := x.(*expr.Call); ok && IsAggregate(c.Name) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// expandStars replaces * (and t.*) with the columns of schema.
+func expandStars(exprs []expr.Node, schema *types.StructType) []expr.Node {
+	var out []expr.Node
+	for _, e := range exprs {
+		if _, ok := e.(*expr.Star); ok {
+			for _, f := range schema.Fields {
+				out = append(out, &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1})
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// NewProject builds a projection of exprs over child. A generator (explode) becomes a
+// Generate below the projection; aggregate functions make it a global aggregation.
+func NewProject(child Node, exprs []expr.Node) (Node, error) {
+	exprs = expandStars(exprs, child.Schema())
+	for _, e := range exprs {
+		if containsAggregate(e) {
+			return NewAggregate(child, nil, exprs, nil)
+		}
+	}
+	// Generators: at most one, at the top of an item (under an alias).
+	genAt := -1
+	for i, e := range exprs {
+		inner := e
+		if a, ok := e.(*expr.Alias); ok {
+			inner = a.X
+		}
+		if c, ok := inner.(*expr.Call); ok && generatorFuncs[c.Name] {
+			if genAt >= 0 {
+				return nil, fmt.Errorf("[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: %q, %q.", OutputName(exprs[genAt]), OutputName(e))
+			}
+			genAt = i
+		}
+	}
+	if genAt >= 0 {
+		e := exprs[genAt]
+		alias := ""
+		inner := e
+		if a, ok := e.(*expr.Alias); ok {
+			alias, inner = a.Name, a.X
+		}
+		call := inner.(*expr.Call)
+		if len(call.Args) != 1 {
+			return nil, fmt.Errorf("%s takes exactly one argument, got %d", call.Name, len(call.Args))
+		}
+		gen, err := NewGenerate(child, call.Name, call.Args[0], alias)
+		if err != nil {
+			return nil, err
+		}
+		g := gen.(*Generate)
+		rewritten := make([]expr.Node, 0, len(exprs)+1)
+		for i, x := range exprs {
+			if i != genAt {
+				rewritten = append(rewritten, x)
+				continue
+			}
+			for _, name := range g.GenNames {
+				rewritten = append(rewritten, &expr.ColumnRef{Parts: []string{name}, Pos: -1})
+			}
+		}
+		return newProject(gen, rewritten)
+	}
+	return newProject(child, exprs)
+}
+
+func newProject(child Node, exprs []expr.Node) (*Project, error) {
+	out := types.NewStructType()
+	for _, e := range exprs {
+		if c, ok := unalias(e).(*expr.Call); ok && (c.Name == "window" || c.Name == "session_window") {
+			return nil, fmt.Errorf("%s can only be used as a grouping expression of groupBy in this engine", c.Name)
+		}
+		ev, err := Compile(e, child.Schema())
+		if err != nil {
+			return nil, err
+		}
+		out.Add(OutputName(e), ev.Type(), ev.Nullable())
+	}
+	return &Project{Child: child, Exprs: exprs, Out: out}, nil
+}
+
+func unalias(n expr.Node) expr.Node {
+	if a, ok := n.(*expr.Alias); ok {
+		return a.X
+	}
+	return n
+}
+
+// NewGenerate builds explode-like generation of arg's elements. alias names the generated
+// column (for a map: key and value unless given).
+func NewGenerate(child Node, fn string, arg expr.Node, alias string) (Node, error) {
+	ev, err := Compile(arg, child.Schema())
+	if err != nil {
+		return nil, err
+	}
+	out := types.NewStructType()
+	for _, f := range child.Schema().Fields {
+		out.Add(f.Name, f.DataType, f.Nullable)
+	}
+	var names []string
+	outer := strings.HasSuffix(fn, "_outer")
+	if strings.HasPrefix(fn, "pos") {
+		names = append(names, "pos")
+		out.Add("pos", types.IntegerType, outer)
+	}
+	switch t := ev.Type().(type) {
+	case *types.ArrayType:
+		name := "col"
+		if alias != "" {
+			name = alias
+		}
+		names = append(names, name)
+		out.Add(name, t.ElementType, true)
+	case *types.MapType:
+		names = append(names, "key", "value")
+		out.Add("key", t.KeyType, outer)
+		out.Add("value", t.ValueType, true)
+	default:
+		return nil, fmt.Errorf("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s(%s)\" due to data type mismatch: The first parameter requires the (\"ARRAY\" or \"MAP\") type, however \"%s\" has the type \"%s\".",
+			fn, arg, arg, strings.ToUpper(ev.Type().SimpleString()))
+	}
+	return &Generate{Child: child, Func: fn, Arg: arg, GenNames: names, Out: out}, nil
+}
+
+// NewFilter keeps the rows of child where cond holds.
+func NewFilter(child Node, cond expr.Node) (Node, error) {
+	if containsAggregate(cond) {
+		return nil, fmt.Errorf("[INVALID_WHERE_CONDITION] The WHERE condition %q contains invalid expressions: aggregate functions are not allowed in WHERE.", cond.String())
+	}
+	ev, err := Compile(cond, child.Schema())
+	if err != nil {
+		return nil, err
+	}
+	if id := ev.Type().ID(); id != types.BooleanID && id != types.NullID {
+		return nil, fmt.Errorf("[DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN] Cannot resolve \"%s\" due to data type mismatch: Filter expression \"%s\" of type \"%s\" is not a boolean.",
+			cond, cond, strings.ToUpper(ev.Type().SimpleString()))
+	}
+	return &Filter{Child: child, Cond: cond}, nil
+}
+
+// NewWatermark marks column as child's event time with delay.
+func NewWatermark(child Node, column, delay string) (Node, error) {
+	i := child.Schema().FieldIndex(column)
+	if i < 0 {
+		return nil, unresolvedColumn(column, child.Schema())
+	}
+	f := child.Schema().Fields[i]
+	if f.DataType.ID() != types.TimestampID {
+		return nil, fmt.Errorf("Event time must be defined on a window or a timestamp, but %s is of type %s", f.Name, f.DataType.SimpleString())
+	}
+	d, err := interval.DurationMicros(delay)
+	if err != nil {
+		return nil, fmt.Errorf("withWatermark: %w", err)
+	}
+	if d < 0 {
+		return nil, fmt.Errorf("delay threshold (%s) should not be negative.", delay)
+	}
+	return &Watermark{Child: child, Column: f.Name, DelayMicros: d}, nil
+}
+
+// NewUnion concatenates inputs by position; their column counts must agree.
+func NewUnion(inputs ...Node) (Node, error) {
+	first := inputs[0].Schema()
+	streaming, static := false, false
+	for _, in := range inputs {
+		if IsStreaming(in) {
+			streaming = true
+		} else {
+			static = true
+		}
+	}
+	if streaming && static {
+		return nil, fmt.Errorf("Union between streaming and batch DataFrames/Datasets is not supported")
+	}
+	out := types.NewStructType()
+	for j, f := range first.Fields {
+		nullable := f.Nullable
+		for i, in := range inputs[1:] {
+			s := in.Schema()
+			if len(s.Fields) != len(first.Fields) {
+				return nil, fmt.Errorf("[NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has %d columns and the %s input has %d columns.",
+					len(first.Fields), ordinal(i+2), len(s.Fields))
+			}
+			if !types.Equal(s.Fields[j].DataType, f.DataType) {
+				return nil, fmt.Errorf("[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on columns with compatible column types. The %s column of the %s table is %q type which is not compatible with %q at the same column of the first table.",
+					ordinal(j+1), ordinal(i+2), strings.ToUpper(s.Fields[j].DataType.SimpleString()), strings.ToUpper(f.DataType.SimpleString()))
+			}
+			nullable = nullable || s.Fields[j].Nullable
+		}
+		out.Add(f.Name, f.DataType, nullable)
+	}
+	return &Union{Inputs: inputs, Out: out}, nil
+}
+
+func ordinal(i int) string {
+	switch i {
+	case 1:
+		return "first"
+	case 2:
+		return "second"
+	case 3:
+		return "third"
+	}
+	return fmt.Sprintf("%dth", i)
+}
+
+// NewSort orders child by orders; each is resolved against child's columns.
+func NewSort(child Node, orders []*expr.SortOrder) (Node, error) {
+	for _, o := range orders {
+		if _, err := Compile(o.X, child.Schema()); err != nil {
+			return nil, err
+		}
+	}
+	return &Sort{Child: child, Orders: orders}, nil
+}
+
+// NewDeduplicate drops duplicate rows over the named columns (all when names is empty).
+func NewDeduplicate(child Node, names []string) (Node, error) {
+	s := child.Schema()
+	var keys []int
+	if len(names) == 0 {
+		for i := range s.Fields {
+			keys = append(keys, i)
+		}
+	}
+	for _, n := range names {
+		i := s.FieldIndex(n)
+		if i < 0 {
+			return nil, fmt.Errorf("[UNRESOLVED_COLUMN_AMONG_FIELD_NAMES] Cannot resolve column name %q among (%s).", n, strings.Join(s.Names(), ", "))
+		}
+		keys = append(keys, i)
+	}
+	return &Deduplicate{Child: child, Keys: keys}, nil
+}
+
+// DurationArg reads a duration argument of window() or session_window(): a string literal
+// in Spark's interval syntax or an interval literal.
+func DurationArg(n expr.Node) (int64, error) {
+	lit, ok := n.(*expr.Literal)
+	if !ok {
+		return 0, fmt.Errorf("the duration %s must be a string or interval literal", n)
+	}
+	switch v := lit.Value.(type) {
+	case string:
+		return interval.DurationMicros(v)
+	case interface{ DurationMicros() int64 }:
+		return v.DurationMicros(), nil
+	}
+	if iv, ok := intervalMicros(lit.Value); ok {
+		return iv, nil
+	}
+	return 0, fmt.Errorf("the duration %s must be a string or interval literal", n)
+}

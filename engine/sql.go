@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/expr"
+	"github.com/runnel-go/runnel/engine/internal/plan"
+	"github.com/runnel-go/runnel/engine/internal/sqlparse"
+	"github.com/runnel-go/runnel/engine/types"
+)
+
+// SQL runs a SELECT over temporary views (static or streaming) and returns its
+// DataFrame.
+func (s *Session) SQL(query string) *DataFrame {
+	q, err := sqlparse.ParseQuery(query)
+	if err != nil {
+		return s.newDF(nil, err)
+	}
+	p, err := s.planQuery(q)
+	return s.newDF(p, err)
+}
+
+// relationScope maps the names a query may qualify columns with to their plans.
+type relationScope map[string]plan.Node
+
+func (s *Session) relation(r *sqlparse.Relation, scope relationScope) (plan.Node, error) {
+	var p plan.Node
+	if r.Subquery != nil {
+		sp, err := s.planQuery(r.Subquery)
+		if err != nil {
+			return nil, err
+		}
+		p = sp
+	} else {
+		v, ok := s.view(r.Name)
+		if !ok {
+			return nil, tableNotFound(r.Name)
+		}
+		p = v
+		scope[strings.ToLower(r.Name)] = p
+	}
+	if r.Alias != "" {
+		scope[strings.ToLower(r.Alias)] = p
+	}
+	return p, nil
+}
+
+// qualify turns t.col references into columns bound to relation t (so joins can tell
+// sides apart); bind=false drops the qualifier.
+func qualify(n expr.Node, scope relationScope, bind bool) expr.Node {
+	if n == nil {
+		return nil
+	}
+	return expr.Transform(n, func(x expr.Node) expr.Node {
+		ref, ok := x.(*expr.ColumnRef)
+		if !ok || len(ref.Parts) < 2 {
+			return x
+		}
+		p, ok := scope[strings.ToLower(ref.Parts[0])]
+		if !ok || p.Schema().FieldIndex(ref.Parts[0]) >= 0 {
+			return x
+		}
+		parts := append([]string{}, ref.Parts[1:]...)
+		if bind {
+			return &plan.BoundColumn{ColumnRef: expr.ColumnRef{Parts: parts, Pos: ref.Pos}, From: p}
+		}
+		return &expr.ColumnRef{Parts: parts, Pos: ref.Pos}
+	})
+}
+
+func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
+	scope := relationScope{}
+	var p plan.Node
+	if q.From == nil {
+		one := batch.New(types.NewStructType(), 1)
+		one.N = 1
+		p = &plan.Relation{Out: types.NewStructType(), Data: func() ([]*batch.Batch, error) { return []*batch.Batch{one}, nil }}
+	} else {
+		fp, err := s.relation(q.From, scope)
+		if err != nil {
+			return nil, err
+		}
+		p = fp
+	}
+	for _, j := range q.Joins {
+		right, err := s.relation(&j.Right, scope)
+		if err != nil {
+			return nil, err
+		}
+		t, err := plan.ParseJoinType(j.Type)
+		if err != nil {
+			return nil, err
+		}
+		if len(j.Using) > 0 {
+			p, err = plan.NewJoinUsing(p, right, j.Using, t)
+		} else {
+			p, err = plan.NewJoinOn(p, right, qualify(j.On, scope, true), t)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	strip := func(n expr.Node) expr.Node { return qualify(n, scope, false) }
+	if q.Where != nil {
+		f, err := plan.NewFilter(p, strip(q.Where))
+		if err != nil {
+			return nil, err
+		}
+		p = f
+	}
+	items := make([]expr.Node, len(q.Items))
+	for i, it := range q.Items {
+		items[i] = strip(it)
+	}
+	hasAgg := len(q.GroupBy) > 0 || q.Having != nil
+	for _, it := range items {
+		if containsAggregate(it) {
+			hasAgg = true
+		}
+	}
+	var err error
+	if hasAgg {
+		keys := make([]expr.Node, len(q.GroupBy))
+		for i, k := range q.GroupBy {
+			keys[i] = groupKey(strip(k), items)
+		}
+		p, err = plan.NewAggregate(p, keys, items, strip(q.Having))
+	} else {
+		p, err = plan.NewProject(p, items)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if q.Distinct {
+		if p, err = plan.NewDeduplicate(p, nil); err != nil {
+			return nil, err
+		}
+	}
+	if len(q.OrderBy) > 0 {
+		var orders []*expr.SortOrder
+		for _, o := range q.OrderBy {
+			x := strip(o.X)
+			if _, err := plan.Compile(x, p.Schema()); err != nil {
+				// ORDER BY sum(x) names the output column sum(x).
+				name := plan.OutputName(plan.NormalizeCount(x))
+				if p.Schema().FieldIndex(name) < 0 {
+					return nil, err
+				}
+				x = &expr.ColumnRef{Parts: []string{name}, Pos: -1}
+			}
+			orders = append(orders, &expr.SortOrder{X: x, Descending: o.Descending, NullsFirst: o.NullsFirst})
+		}
+		if p, err = plan.NewSort(p, orders); err != nil {
+			return nil, err
+		}
+	}
+	if q.Limit >= 0 {
+		p = &plan.Limit{Child: p, N: q.Limit}
+	}
+	return p, nil
+}
+
+// groupKey resolves GROUP BY 1 (an ordinal) and GROUP BY alias to the select item.
+func groupKey(k expr.Node, items []expr.Node) expr.Node {
+	if l, ok := k.(*expr.Literal); ok {
+		if i, ok := l.Value.(int32); ok && int(i) >= 1 && int(i) <= len(items) {
+			return unalias(items[i-1])
+		}
+	}
+	if ref, ok := k.(*expr.ColumnRef); ok && len(ref.Parts) == 1 {
+		for _, it := range items {
+			if a, ok := it.(*expr.Alias); ok && strings.EqualFold(a.Name, ref.Parts[0]) {
+				if _, isRef := a.X.(*expr.ColumnRef); !isRef {
+					return a.X
+				}
+			}
+		}
+	}
+	return k
+}
+
+func containsAggregate(n expr.Node) bool {
+	found := false
+	expr.Walk(n, func(x expr.Node) bool {
+		if c, ok := x.(*expr.Call); ok && plan.IsAggregate(c.Name) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

@@ -24,6 +24,7 @@ const (
 	confPollingDelay        = "spark.sql.streaming.pollingDelay"
 	confNoDataProgressEvery = "spark.sql.streaming.noDataProgressEventInterval"
 	confRecentProgress      = "spark.sql.streaming.numRecentProgressUpdates"
+	confStopTimeout         = "spark.sql.streaming.stopTimeout"
 )
 
 // offsetsConfDefaults are the configurations Spark records in every offsets entry

@@ -169,8 +169,9 @@ type Config struct {
 	// Conf is the session configuration in force at start (written into offsets logs).
 	// The driver reads spark.sql.streaming.multipleWatermarkPolicy (min|max),
 	// spark.sql.streaming.noDataMicroBatches.enabled, spark.sql.streaming.pollingDelay
-	// (default 10ms), spark.sql.streaming.noDataProgressEventInterval (default 10000ms) and
-	// spark.sql.streaming.numRecentProgressUpdates (default 100).
+	// (default 10ms), spark.sql.streaming.noDataProgressEventInterval (default 10000ms),
+	// spark.sql.streaming.numRecentProgressUpdates (default 100) and
+	// spark.sql.streaming.stopTimeout (default 5000 ms here).
 	Conf map[string]string
 	// Clock gives the driver its time (trigger times, batch timestamps, progress); nil
 	// means the wall clock. Tests pass a fake one.

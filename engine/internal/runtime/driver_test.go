@@ -448,3 +448,32 @@ func TestQueryEndsWhenEverySourceFinished(t *testing.T) {
 		t.Fatalf("batches %v", vals)
 	}
 }
+
+func TestStopTimesOutOnAStuckSink(t *testing.T) {
+	src := newFakeSource("Fake")
+	src.add(1)
+	sink := newFakeSink()
+	release := make(chan struct{})
+	entered := make(chan struct{})
+	sink.onBatch = func(int64) {
+		close(entered)
+		<-release // a user function that ignores cancellation
+	}
+	cfg := baseConfig(src, newFakeExecutor(), sink)
+	cfg.ID, cfg.RunID = "i", "r"
+	cfg.Conf = map[string]string{"spark.sql.streaming.stopTimeout": "600"}
+	q := mustStart(t, cfg)
+	<-entered
+	err := q.Stop()
+	want := "Stream Execution thread for stream q [id = i, runId = r] failed to stop within 600 milliseconds (specified by spark.sql.streaming.stopTimeout). See the cause on what was being executed in the streaming query thread."
+	if err == nil || err.Error() != want {
+		t.Fatalf("Stop = %v", err)
+	}
+	if !q.IsActive() {
+		t.Error("inactive while its sink still runs")
+	}
+	close(release)
+	if err := q.AwaitTermination(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -30,6 +30,7 @@ type Query struct {
 	pollingDelay     time.Duration
 	noDataProgressMs int64
 	maxProgress      int
+	stopTimeout      time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -120,6 +121,9 @@ func newQuery(cfg Config) (*Query, error) {
 		return nil, err
 	}
 	q.maxProgress = max(q.maxProgress, 1)
+	if q.stopTimeout, err = parseDurationConf(cfg.Conf, confStopTimeout, defaultStopTimeout, time.Millisecond); err != nil {
+		return nil, err
+	}
 
 	q.cp = cfg.Checkpoint
 	if q.cp == nil && cfg.CheckpointDir != "" {
@@ -224,12 +228,16 @@ func (q *Query) IsActive() bool {
 // it closes the sources to unblock one that ignores the context.
 const stopGrace = 500 * time.Millisecond
 
-// stopLimit bounds the wait after the sources were closed.
-const stopLimit = 5 * time.Second
+// defaultStopTimeout bounds Stop when spark.sql.streaming.stopTimeout is not set. (Spark
+// waits forever by default; a notebook cell should not.)
+const defaultStopTimeout = 5 * time.Second
 
 // Stop stops the query and waits until its goroutine has ended. A query stopped this way
 // has no exception. Called from the query's own goroutine (a sink or a listener), it only
-// asks the query to stop: the query ends when that call returns.
+// asks the query to stop: the query ends when that call returns. If a sink, executor or
+// source call ignores the cancellation for longer than spark.sql.streaming.stopTimeout
+// (default 5 s here; 0 or less waits forever), Stop returns Spark's timeout error and the
+// query ends when that call returns.
 func (q *Query) Stop() error {
 	q.cancel()
 	if goroutineID() == q.goid.Load() {
@@ -243,14 +251,18 @@ func (q *Query) Stop() error {
 	case <-grace.C:
 	}
 	q.closeSources()
-	limit := time.NewTimer(stopLimit)
-	defer limit.Stop()
+	var limit <-chan time.Time
+	if q.stopTimeout > 0 {
+		t := time.NewTimer(max(q.stopTimeout-stopGrace, 0))
+		defer t.Stop()
+		limit = t.C
+	}
 	select {
 	case <-q.exited:
 		return nil
-	case <-limit.C:
-		return fmt.Errorf("query %s did not stop within %v: a source, the executor or the sink ignores cancellation",
-			prettyIDString(q.cfg.Name, q.id, q.runID), stopGrace+stopLimit)
+	case <-limit:
+		return fmt.Errorf("Stream Execution thread for stream %s failed to stop within %d milliseconds (specified by %s). See the cause on what was being executed in the streaming query thread.",
+			prettyIDString(q.cfg.Name, q.id, q.runID), q.stopTimeout.Milliseconds(), confStopTimeout)
 	}
 }
 

@@ -560,7 +560,7 @@ func (df *DataFrame) IsEmpty() (bool, error) {
 	return len(rows) == 0, err
 }
 
-// ShowString is the text Show prints: Spark's table of the first numRows rows with cells
+// ShowString is Spark's showString, the text Show prints before its final newline: the table of the first numRows rows with cells
 // cut to truncate characters (0: no cutting, then left-aligned), or one block per row
 // when vertical.
 func (df *DataFrame) ShowString(numRows, truncate int, vertical ...bool) (string, error) {
@@ -570,9 +570,9 @@ func (df *DataFrame) ShowString(numRows, truncate int, vertical ...bool) (string
 	}
 	loc := df.session.location()
 	if len(vertical) > 0 && vertical[0] {
-		return show.Vertical(b, numRows, truncate, loc), nil
+		return strings.TrimSuffix(show.Vertical(b, numRows, truncate, loc), "\n"), nil
 	}
-	return show.Table(b, numRows, truncate, loc), nil
+	return show.ShowString(b, numRows, truncate, loc), nil
 }
 
 // Show prints the first rows (20 unless given) as Spark's text table, cells cut to 20
@@ -591,6 +591,7 @@ func (df *DataFrame) ShowTruncate(numRows, truncate int) error {
 	if err != nil {
 		return err
 	}
+	text += "\n"
 	w := df.writer()
 	if h := showHook(); h != nil && h(w, df, text) {
 		return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -327,5 +326,3 @@ func (c *fakeClock) waitForTimer() {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
-
-func goruntimeNumGoroutine() int { return goruntime.NumGoroutine() }

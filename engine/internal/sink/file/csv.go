@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 
@@ -127,7 +126,7 @@ func (w *csvWriter) appendValue(dst []byte, v *batch.Vector, i int) []byte {
 	case types.LongID:
 		return strconv.AppendInt(dst, v.I64[i], 10)
 	case types.DoubleID:
-		return appendDouble(dst, v.F64[i])
+		return append(dst, show.FormatDouble(v.F64[i])...)
 	case types.FloatID:
 		return append(dst, show.FormatFloat(v.F32[i])...)
 	case types.BooleanID:
@@ -203,18 +202,4 @@ func verifyCSVSchema(schema *types.StructType) error {
 		}
 	}
 	return nil
-}
-
-// appendDouble appends Java's Double.toString of d (show.FormatDouble), taking a direct
-// path for the plain-notation range, the common case, that skips building a string.
-func appendDouble(dst []byte, d float64) []byte {
-	if a := math.Abs(d); a >= 1e-3 && a < 1e7 {
-		start := len(dst)
-		dst = strconv.AppendFloat(dst, d, 'f', -1, 64)
-		if bytes.IndexByte(dst[start:], '.') < 0 {
-			dst = append(dst, '.', '0')
-		}
-		return dst
-	}
-	return append(dst, show.FormatDouble(d)...)
 }

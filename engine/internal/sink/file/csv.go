@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -32,7 +33,7 @@ type csvWriter struct {
 	lineSep     string
 	ts, date    *timeFormat
 	loc         *time.Location
-	cell        []byte
+	cell, row   []byte // scratch buffers reused across rows
 }
 
 func newCSVWriter(schema *types.StructType, o options, loc *time.Location) (*csvWriter, error) {
@@ -80,40 +81,47 @@ func newCSVWriter(schema *types.StructType, o options, loc *time.Location) (*csv
 }
 
 func (w *csvWriter) writeBatch(out *bufio.Writer, b *batch.Batch) error {
+	row := w.row[:0]
 	if w.header {
 		for c, f := range w.schema.Fields {
 			if c > 0 {
-				out.Write(w.sep)
+				row = append(row, w.sep...)
 			}
 			w.cell = append(w.cell[:0], f.Name...)
-			w.writeCell(out, w.cell, true)
+			row = w.appendCell(row, w.cell, true)
 		}
-		out.WriteString(w.lineSep)
+		row = append(row, w.lineSep...)
 	}
 	for i := 0; i < b.N; i++ {
 		for c, col := range b.Cols {
 			if c > 0 {
-				out.Write(w.sep)
+				row = append(row, w.sep...)
 			}
 			if col.IsNull(i) {
 				// univocity writes the null value as is (quoted only with quoteAll).
 				if w.quoteAll {
-					out.WriteByte(w.quote)
-					out.WriteString(w.nullValue)
-					out.WriteByte(w.quote)
+					row = append(row, w.quote)
+					row = append(row, w.nullValue...)
+					row = append(row, w.quote)
 				} else {
-					out.WriteString(w.nullValue)
+					row = append(row, w.nullValue...)
 				}
 				continue
 			}
 			w.cell = w.appendValue(w.cell[:0], col, i)
-			w.writeCell(out, w.cell, col.Type.ID() == types.StringID || col.Type.ID() == types.BinaryID)
+			row = w.appendCell(row, w.cell, col.Type.ID() == types.StringID || col.Type.ID() == types.BinaryID)
 		}
-		if _, err := out.WriteString(w.lineSep); err != nil {
-			return err
+		row = append(row, w.lineSep...)
+		if len(row) >= 32<<10 {
+			if _, err := out.Write(row); err != nil {
+				return err
+			}
+			row = row[:0]
 		}
 	}
-	return nil
+	_, err := out.Write(row)
+	w.row = row[:0]
+	return err
 }
 
 // appendValue renders a non-null value as Spark's CSV generator (UnivocityGenerator) does.
@@ -126,7 +134,7 @@ func (w *csvWriter) appendValue(dst []byte, v *batch.Vector, i int) []byte {
 	case types.LongID:
 		return strconv.AppendInt(dst, v.I64[i], 10)
 	case types.DoubleID:
-		return append(dst, show.FormatDouble(v.F64[i])...)
+		return appendDouble(dst, v.F64[i])
 	case types.FloatID:
 		return append(dst, show.FormatFloat(v.F32[i])...)
 	case types.BooleanID:
@@ -143,8 +151,8 @@ func (w *csvWriter) appendValue(dst []byte, v *batch.Vector, i int) []byte {
 
 func isCSVSpace(c byte) bool { return c <= ' ' }
 
-// writeCell writes one non-null cell, trimming and quoting it as univocity does.
-func (w *csvWriter) writeCell(out *bufio.Writer, cell []byte, isText bool) {
+// appendCell appends one non-null cell, trimming and quoting it as univocity does.
+func (w *csvWriter) appendCell(dst, cell []byte, isText bool) []byte {
 	if isText {
 		if w.trimLeft {
 			for len(cell) > 0 && isCSVSpace(cell[0]) {
@@ -157,36 +165,42 @@ func (w *csvWriter) writeCell(out *bufio.Writer, cell []byte, isText bool) {
 			}
 		}
 		if len(cell) == 0 {
-			out.WriteString(w.emptyValue)
-			return
+			return append(dst, w.emptyValue...)
 		}
 	}
 	if !w.quoteAll && !w.needsQuotes(cell) {
-		out.Write(cell)
-		return
+		return append(dst, cell...)
 	}
-	out.WriteByte(w.quote)
+	dst = append(dst, w.quote)
 	for {
 		j := bytes.IndexByte(cell, w.quote)
 		if j < 0 {
 			break
 		}
-		out.Write(cell[:j])
-		out.WriteByte(w.escape)
-		out.WriteByte(w.quote)
+		dst = append(dst, cell[:j]...)
+		dst = append(dst, w.escape, w.quote)
 		cell = cell[j+1:]
 	}
-	out.Write(cell)
-	out.WriteByte(w.quote)
+	dst = append(dst, cell...)
+	return append(dst, w.quote)
 }
 
 func (w *csvWriter) needsQuotes(cell []byte) bool {
-	if bytes.Contains(cell, w.sep) {
-		return true
-	}
-	for _, c := range cell {
-		if c == '\n' || c == '\r' || (c == w.quote && w.escapeQuote) {
+	if len(w.sep) == 1 {
+		sep := w.sep[0]
+		for _, c := range cell {
+			if c == sep || c == '\n' || c == '\r' || (c == w.quote && w.escapeQuote) {
+				return true
+			}
+		}
+	} else {
+		if bytes.Contains(cell, w.sep) {
 			return true
+		}
+		for _, c := range cell {
+			if c == '\n' || c == '\r' || (c == w.quote && w.escapeQuote) {
+				return true
+			}
 		}
 	}
 	// Whitespace kept at either end would be lost by a reader that trims.
@@ -202,4 +216,18 @@ func verifyCSVSchema(schema *types.StructType) error {
 		}
 	}
 	return nil
+}
+
+// appendDouble appends Java's Double.toString of d (show.FormatDouble), taking a direct
+// path for the plain-notation range, the common case, that skips building a string.
+func appendDouble(dst []byte, d float64) []byte {
+	if a := math.Abs(d); a >= 1e-3 && a < 1e7 {
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, d, 'f', -1, 64)
+		if bytes.IndexByte(dst[start:], '.') < 0 {
+			dst = append(dst, '.', '0')
+		}
+		return dst
+	}
+	return append(dst, show.FormatDouble(d)...)
 }

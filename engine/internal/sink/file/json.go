@@ -228,7 +228,7 @@ func appendJSONDouble(dst []byte, d float64) []byte {
 		dst = append(dst, show.FormatDouble(d)...)
 		return append(dst, '"')
 	}
-	return append(dst, show.FormatDouble(d)...)
+	return appendDouble(dst, d)
 }
 
 func appendJSONFloat(dst []byte, f float32) []byte {

@@ -221,31 +221,49 @@ func (w *parquetWriter) shredVector(pn *pnode, v *batch.Vector, lo, hi int) {
 	}
 	c := pn.leaf
 	col := w.cols[c]
-	for i := lo; i < hi; i++ {
-		if v.IsNull(i) {
-			col = append(col, parquet.NullValue().Level(0, 0, c))
-			continue
+	null := parquet.NullValue().Level(0, 0, c)
+	// One loop per type keeps the type switch out of the per-row work.
+	switch pn.t.ID() {
+	case types.StringID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.ByteArrayValue(stringBytes(v.Str[i])), v, i, c, null))
 		}
-		var val parquet.Value
-		switch pn.t.ID() {
-		case types.StringID:
-			val = parquet.ByteArrayValue(stringBytes(v.Str[i]))
-		case types.IntegerID, types.DateID:
-			val = parquet.Int32Value(v.I32[i])
-		case types.LongID, types.TimestampID:
-			val = parquet.Int64Value(v.I64[i])
-		case types.DoubleID:
-			val = parquet.DoubleValue(v.F64[i])
-		case types.FloatID:
-			val = parquet.FloatValue(v.F32[i])
-		case types.BooleanID:
-			val = parquet.BooleanValue(v.Bool[i])
-		case types.BinaryID:
-			val = parquet.ByteArrayValue(v.Bytes[i])
+	case types.IntegerID, types.DateID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.Int32Value(v.I32[i]), v, i, c, null))
 		}
-		col = append(col, val.Level(0, 1, c))
+	case types.LongID, types.TimestampID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.Int64Value(v.I64[i]), v, i, c, null))
+		}
+	case types.DoubleID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.DoubleValue(v.F64[i]), v, i, c, null))
+		}
+	case types.FloatID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.FloatValue(v.F32[i]), v, i, c, null))
+		}
+	case types.BooleanID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.BooleanValue(v.Bool[i]), v, i, c, null))
+		}
+	case types.BinaryID:
+		for i := lo; i < hi; i++ {
+			col = append(col, leafValue(parquet.ByteArrayValue(v.Bytes[i]), v, i, c, null))
+		}
 	}
 	w.cols[c] = col
+}
+
+// leafValue places a top-level value in column c (definition level 1), or null.
+func leafValue(val parquet.Value, v *batch.Vector, i, c int, null parquet.Value) parquet.Value {
+	if v.Nulls != nil && v.Nulls[i] {
+		return null
+	}
+	val.SetDefinitionLevel(1)
+	val.SetColumnIndex(c)
+	return val
 }
 
 // shred writes one value of pn with repetition level r, its parent defined up to d.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/checkpoint"
+	"github.com/runnel-go/runnel/engine/internal/show"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -571,5 +572,26 @@ func TestFileStatusJSONFieldOrder(t *testing.T) {
 	b, _ := json.Marshal(FileStatus{Path: "file:///a", Size: 1, ModificationTime: 2, BlockReplication: 1, BlockSize: 33554432, Action: "add"})
 	if string(b) != `{"path":"file:///a","size":1,"isDir":false,"modificationTime":2,"blockReplication":1,"blockSize":33554432,"action":"add"}` {
 		t.Fatal(string(b))
+	}
+}
+
+func TestAppendDoubleMatchesJava(t *testing.T) {
+	rng := uint64(1)
+	for i := 0; i < 200000; i++ {
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		var d float64
+		switch i % 3 {
+		case 0:
+			d = math.Float64frombits(rng)
+		case 1:
+			d = float64(int64(rng%2000000)-1000000) / 1000
+		default:
+			d = float64(rng%100000000) * math.Pow(10, float64(int(rng%20))-10)
+		}
+		if got, want := string(appendDouble(nil, d)), show.FormatDouble(d); got != want {
+			t.Fatalf("appendDouble(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -13,9 +13,17 @@ const (
 	DefaultDateFormat      = "yyyy-MM-dd"
 )
 
-// timeFormat is a compiled java.time DateTimeFormatter pattern, for formatting only.
+// timeFormat is a compiled java.time DateTimeFormatter pattern, for formatting only. It
+// caches the text of the last second formatted (streams have many rows per second), so it
+// must not be shared between goroutines.
 type timeFormat struct {
 	parts []timePart
+	cache struct {
+		valid  bool
+		sec    int64
+		loc    *time.Location
+		pieces [][]byte // the text between fraction-of-second parts
+	}
 }
 
 type timePart struct {
@@ -148,92 +156,123 @@ func appendOffset(dst []byte, letter byte, n, offset int) []byte {
 
 // appendMicros formats a timestamp (microseconds since the epoch) in loc.
 func (f *timeFormat) appendMicros(dst []byte, micros int64, loc *time.Location) []byte {
-	t := time.UnixMicro(micros).In(loc)
 	frac := int(((micros % 1_000_000) + 1_000_000) % 1_000_000) // micros within the second
-	return f.appendTime(dst, t, frac*1000)
+	sec := (micros - int64(frac)) / 1_000_000
+	c := &f.cache
+	if !c.valid || c.sec != sec || c.loc != loc {
+		// Format the second once, keeping the text around the fraction parts.
+		t := time.Unix(sec, 0).In(loc)
+		c.pieces = c.pieces[:0]
+		var piece []byte
+		for _, p := range f.parts {
+			if p.letter == 'S' {
+				c.pieces = append(c.pieces, piece)
+				piece = nil
+				continue
+			}
+			piece = f.appendPart(piece, p, t)
+		}
+		c.pieces = append(c.pieces, piece)
+		c.valid, c.sec, c.loc = true, sec, loc
+	}
+	k := 0
+	for _, p := range f.parts {
+		if p.letter == 'S' {
+			dst = append(dst, c.pieces[k]...)
+			dst = appendFraction(dst, frac*1000, p.count)
+			k++
+		}
+	}
+	return append(dst, c.pieces[k]...)
+}
+
+// appendFraction writes the first n digits of a fraction of second given in nanoseconds.
+func appendFraction(dst []byte, nanos, n int) []byte {
+	for k := 9; k > n; k-- {
+		nanos /= 10
+	}
+	return appendPadded(dst, nanos, n)
 }
 
 // appendDate formats a date (days since the epoch).
 func (f *timeFormat) appendDate(dst []byte, days int32) []byte {
-	return f.appendTime(dst, time.Unix(int64(days)*86400, 0).UTC(), 0)
+	return f.appendMicros(dst, int64(days)*86_400_000_000, time.UTC)
 }
 
 func (f *timeFormat) appendTime(dst []byte, t time.Time, nanos int) []byte {
 	for _, p := range f.parts {
-		if p.letter == 0 {
-			dst = append(dst, p.literal...)
-			continue
+		if p.letter == 'S' {
+			dst = appendFraction(dst, nanos, p.count)
+		} else {
+			dst = f.appendPart(dst, p, t)
 		}
-		n := p.count
-		switch p.letter {
-		case 'y', 'u':
-			y := t.Year()
-			if n == 2 {
-				dst = appendPadded(dst, (y%100+100)%100, 2)
-			} else {
-				dst = appendPadded(dst, y, n)
-			}
-		case 'M', 'L':
-			switch {
-			case n >= 4:
-				dst = append(dst, t.Month().String()...)
-			case n == 3:
-				dst = append(dst, t.Month().String()[:3]...)
-			default:
-				dst = appendPadded(dst, int(t.Month()), n)
-			}
-		case 'd':
-			dst = appendPadded(dst, t.Day(), n)
-		case 'D':
-			dst = appendPadded(dst, t.YearDay(), n)
-		case 'H':
-			dst = appendPadded(dst, t.Hour(), n)
-		case 'k':
-			h := t.Hour()
-			if h == 0 {
-				h = 24
-			}
-			dst = appendPadded(dst, h, n)
-		case 'h':
-			h := t.Hour() % 12
-			if h == 0 {
-				h = 12
-			}
-			dst = appendPadded(dst, h, n)
-		case 'K':
-			dst = appendPadded(dst, t.Hour()%12, n)
-		case 'm':
-			dst = appendPadded(dst, t.Minute(), n)
-		case 's':
-			dst = appendPadded(dst, t.Second(), n)
-		case 'S':
-			// Fraction of second, truncated to n digits.
-			digits := nanos
-			for k := 9; k > n; k-- {
-				digits /= 10
-			}
-			dst = appendPadded(dst, digits, n)
-		case 'a':
-			if t.Hour() < 12 {
-				dst = append(dst, "AM"...)
-			} else {
-				dst = append(dst, "PM"...)
-			}
-		case 'E':
-			if n >= 4 {
-				dst = append(dst, t.Weekday().String()...)
-			} else {
-				dst = append(dst, t.Weekday().String()[:3]...)
-			}
-		case 'X', 'x', 'Z':
-			_, off := t.Zone()
-			dst = appendOffset(dst, p.letter, n, off)
-		case 'z':
-			name, _ := t.Zone()
-			dst = append(dst, name...)
-		case 'V':
-			dst = append(dst, t.Location().String()...)
+	}
+	return dst
+}
+
+// appendPart writes one literal or field other than the fraction of second.
+func (f *timeFormat) appendPart(dst []byte, p timePart, t time.Time) []byte {
+	if p.letter == 0 {
+		return append(dst, p.literal...)
+	}
+	n := p.count
+	switch p.letter {
+	case 'y', 'u':
+		y := t.Year()
+		if n == 2 {
+			return appendPadded(dst, (y%100+100)%100, 2)
 		}
+		return appendPadded(dst, y, n)
+	case 'M', 'L':
+		switch {
+		case n >= 4:
+			return append(dst, t.Month().String()...)
+		case n == 3:
+			return append(dst, t.Month().String()[:3]...)
+		}
+		return appendPadded(dst, int(t.Month()), n)
+	case 'd':
+		return appendPadded(dst, t.Day(), n)
+	case 'D':
+		return appendPadded(dst, t.YearDay(), n)
+	case 'H':
+		return appendPadded(dst, t.Hour(), n)
+	case 'k':
+		h := t.Hour()
+		if h == 0 {
+			h = 24
+		}
+		return appendPadded(dst, h, n)
+	case 'h':
+		h := t.Hour() % 12
+		if h == 0 {
+			h = 12
+		}
+		return appendPadded(dst, h, n)
+	case 'K':
+		return appendPadded(dst, t.Hour()%12, n)
+	case 'm':
+		return appendPadded(dst, t.Minute(), n)
+	case 's':
+		return appendPadded(dst, t.Second(), n)
+	case 'a':
+		if t.Hour() < 12 {
+			return append(dst, "AM"...)
+		}
+		return append(dst, "PM"...)
+	case 'E':
+		if n >= 4 {
+			return append(dst, t.Weekday().String()...)
+		}
+		return append(dst, t.Weekday().String()[:3]...)
+	case 'X', 'x', 'Z':
+		_, off := t.Zone()
+		return appendOffset(dst, p.letter, n, off)
+	case 'z':
+		name, _ := t.Zone()
+		return append(dst, name...)
+	case 'V':
+		return append(dst, t.Location().String()...)
 	}
 	return dst
 }

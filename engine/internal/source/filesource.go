@@ -110,6 +110,10 @@ type FileSource struct {
 	// availableNow is the file list fixed by PrepareForAvailableNow, or nil.
 	availableNow []fileInfo
 	prepared     bool
+	// cleanSource is "off", "delete" or "archive" (into archiveDir) for the files of
+	// committed batches.
+	cleanSource string
+	archiveDir  string
 }
 
 var (
@@ -183,6 +187,24 @@ func openFileSource(spec Spec) (*FileSource, error) {
 	}
 	if s.ignoreMissing, err = o.boolean("ignoreMissingFiles", false); err != nil {
 		return nil, err
+	}
+	switch s.cleanSource = strings.ToLower(strings.TrimSpace(o.str("cleanSource", "off"))); s.cleanSource {
+	case "off", "delete":
+	case "archive":
+		dir, ok := o.get("sourceArchiveDir")
+		if !ok || dir == "" {
+			return nil, errors.New("Archive mode must be used with 'sourceArchiveDir' option.")
+		}
+		if s.archiveDir, err = filepath.Abs(dir); err != nil {
+			return nil, fmt.Errorf("resolving sourceArchiveDir %s: %w", dir, err)
+		}
+		for _, p := range abs {
+			if strings.HasPrefix(s.archiveDir+string(filepath.Separator), strings.TrimRight(globBase(p), string(filepath.Separator))+string(filepath.Separator)) {
+				return nil, fmt.Errorf("Source archive directory %s should not be under the source path %s", s.archiveDir, p)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("Invalid mode for clean source option %s. Must be one of ARCHIVE,DELETE,OFF", o.str("cleanSource", ""))
 	}
 	age, err := parseTimeString(o.str("maxFileAge", "7d"), time.Millisecond)
 	if err != nil {
@@ -519,8 +541,46 @@ func (s *FileSource) Files(start, end Offset) ([]string, error) {
 	return out, nil
 }
 
-// Commit implements Source. The log is kept: a restart needs it to know the files seen.
-func (s *FileSource) Commit(end Offset) error { return nil }
+// Commit implements Source. With cleanSource, the files of batch end are deleted or moved
+// into the archive directory (under their full path), as Spark does; failures to clean
+// are not errors. The log is kept: a restart needs it to know the files seen.
+func (s *FileSource) Commit(end Offset) error {
+	if s.cleanSource == "off" {
+		return nil
+	}
+	id, err := parseLogOffset(end)
+	if err != nil {
+		return err
+	}
+	for _, e := range s.batches[id] {
+		if e.BatchID != id {
+			continue
+		}
+		p, err := localPath(e.Path, "/")
+		if err != nil {
+			continue
+		}
+		switch s.cleanSource {
+		case "delete":
+			os.Remove(p)
+		case "archive":
+			dst := filepath.Join(s.archiveDir, p)
+			if os.MkdirAll(filepath.Dir(dst), 0o755) == nil {
+				os.Rename(p, dst)
+			}
+		}
+	}
+	return nil
+}
+
+// globBase is the part of a path before its first glob character's directory.
+func globBase(p string) string {
+	i := strings.IndexAny(p, "*?[{")
+	if i < 0 {
+		return p
+	}
+	return filepath.Dir(p[:i+1])
+}
 
 // Close implements Source.
 func (s *FileSource) Close() error { return nil }

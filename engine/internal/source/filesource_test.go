@@ -342,3 +342,47 @@ func TestFileSourceAvailableNow(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestFileSourceCleanSource(t *testing.T) {
+	dir := t.TempDir()
+	a := writeFile(t, dir, "in/a.txt", "a\n", base)
+	b := writeFile(t, dir, "in/b.txt", "b\n", base.Add(time.Second))
+	in := filepath.Join(dir, "in")
+	s := openFiles(t, Spec{Format: "text", Paths: []string{in}, Options: map[string]string{"cleanSource": "delete", "maxFilesPerTrigger": "1"}})
+	off, rows := next(t, s, "")
+	if !reflect.DeepEqual(rows, textRows("a")) {
+		t.Fatalf("%v", rows)
+	}
+	if err := s.Commit(off); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(a); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a.txt not deleted: %v", err)
+	}
+	if _, err := os.Stat(b); err != nil {
+		t.Fatalf("b.txt touched: %v", err)
+	}
+
+	archive := filepath.Join(dir, "archive")
+	s = openFiles(t, Spec{Format: "text", Paths: []string{in}, Options: map[string]string{"cleanSource": "ARCHIVE", "sourceArchiveDir": archive}})
+	off, _ = next(t, s, "")
+	if err := s.Commit(off); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(archive, b)); err != nil || string(data) != "b\n" {
+		t.Fatalf("archived: %q %v", data, err)
+	}
+	for opts, want := range map[[2]string]string{
+		{"archive", ""}:           "Archive mode must be used with 'sourceArchiveDir' option.",
+		{"bogus", ""}:             "Invalid mode for clean source option bogus. Must be one of ARCHIVE,DELETE,OFF",
+		{"archive", in + "/arch"}: "Source archive directory " + in + "/arch should not be under the source path " + in,
+	} {
+		o := map[string]string{"cleanSource": opts[0]}
+		if opts[1] != "" {
+			o["sourceArchiveDir"] = opts[1]
+		}
+		if _, err := Open(Spec{Format: "text", Paths: []string{in}, Options: o}); err == nil || err.Error() != want {
+			t.Fatalf("%v: got %v", opts, err)
+		}
+	}
+}

@@ -159,9 +159,21 @@ func TestSocketSource(t *testing.T) {
 		t.Fatal(src.Description())
 	}
 	conn := <-accepted
+	woken := make(chan struct{}, 16)
+	src.(interface{ SetWakeup(func()) }).SetWakeup(func() {
+		select {
+		case woken <- struct{}{}:
+		default:
+		}
+	})
 	w := bufio.NewWriter(conn)
 	w.WriteString("hello world\nsecond line\r\n")
 	w.Flush()
+	select {
+	case <-woken:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wakeup after a line arrived")
+	}
 	waitOffset(t, src, "", "1")
 	t0 := time.Now().UnixMicro()
 	bs, err := src.GetBatch(context.Background(), "", "1")

@@ -39,6 +39,7 @@ type SocketSource struct {
 	eof      bool    // the peer closed the connection
 	readErr  error
 	reported int64 // count when LatestOffset last ran
+	wake     func()
 }
 
 var (
@@ -106,7 +107,11 @@ func (s *SocketSource) read() {
 			s.lines = append(s.lines, line)
 			s.times = append(s.times, now)
 			s.count++
+			wake := s.wake
 			s.mu.Unlock()
+			if wake != nil {
+				wake()
+			}
 		}
 		if err != nil {
 			s.mu.Lock()
@@ -120,10 +125,23 @@ func (s *SocketSource) read() {
 					s.eof = true
 				}
 			}
+			wake := s.wake
 			s.mu.Unlock()
+			if wake != nil {
+				// The end of the stream is news too: the query can finish.
+				wake()
+			}
 			return
 		}
 	}
+}
+
+// SetWakeup gives the source a function to call when lines arrive (the runtime's
+// Waker), so an idle query runs its next batch at once.
+func (s *SocketSource) SetWakeup(wake func()) {
+	s.mu.Lock()
+	s.wake = wake
+	s.mu.Unlock()
 }
 
 // Schema implements Source.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/checkpoint"
+	"github.com/runnel-go/runnel/engine/internal/source"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -166,6 +168,10 @@ func crashRun(t *testing.T, format string) {
 	files, ok, err := CommittedFiles(outDir)
 	if err != nil || !ok {
 		t.Fatalf("CommittedFiles: %v %v", ok, err)
+	}
+	// spark.Read() lists a sink's output with the source package's reader: same files.
+	if read, ok, err := source.ListSinkLog(outDir); err != nil || !ok || !slices.Equal(read, files) {
+		t.Fatalf("source.ListSinkLog = %d files, %v, %v; the sink log lists %d", len(read), ok, err, len(files))
 	}
 	seen := make([]int, crashRows)
 	for _, f := range files {

@@ -19,6 +19,7 @@ import (
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/checkpoint"
 	"github.com/runnel-go/runnel/engine/internal/show"
+	"github.com/runnel-go/runnel/engine/internal/source"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -463,6 +464,9 @@ func TestMetadataLogCompaction(t *testing.T) {
 	got, _, err := CommittedFiles(dir)
 	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("CommittedFiles = %v, %v; want %v", got, err, want)
+	}
+	if read, _, err := source.ListSinkLog(dir); err != nil || !reflect.DeepEqual(read, want) {
+		t.Fatalf("source.ListSinkLog = %v, %v; want %v", read, err, want)
 	}
 	// A batch listed before the compaction is skipped as already committed.
 	if err := s.AddBatch(context.Background(), 15, batch.New(schema, 0)); err != nil {

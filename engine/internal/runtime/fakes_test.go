@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -326,3 +327,5 @@ func (c *fakeClock) waitForTimer() {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+func goruntimeNumGoroutine() int { return goruntime.NumGoroutine() }

@@ -191,6 +191,11 @@ func (m *Manager) AwaitAnyTerminationContext(ctx context.Context) (terminated bo
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if m.terminatedSinceReset { // both were ready
+				return true, m.lastErr
+			}
 			return false, ctx.Err()
 		}
 	}

@@ -170,3 +170,57 @@ func TestParseOutputMode(t *testing.T) {
 		t.Error("String")
 	}
 }
+
+func TestManyConcurrentQueriesLeaveNoGoroutine(t *testing.T) {
+	before := goruntimeNumGoroutine()
+	m := NewManager()
+	var qs []*Query
+	var srcs []*fakeSource
+	for i := range 20 {
+		src := newFakeSource(fmt.Sprint("S", i))
+		src.add(int64(i))
+		cfg := baseConfig(src, newFakeExecutor(), newFakeSink())
+		cfg.Name = fmt.Sprint("q", i)
+		q, err := m.Start(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, q)
+		srcs = append(srcs, src)
+	}
+	for round := range 5 {
+		for i, q := range qs {
+			srcs[i].add(int64(round))
+			if err := q.ProcessAllAvailable(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(m.Active()); n != 20 {
+		t.Fatalf("%d active", n)
+	}
+	var wg sync.WaitGroup
+	for _, q := range qs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := q.Stop(); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(m.Active()); n != 0 {
+		t.Fatalf("%d active after Stop", n)
+	}
+	after := 0
+	for range 100 {
+		if after = goruntimeNumGoroutine(); after <= before {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if after > before {
+		t.Fatalf("goroutines: %d before, %d after", before, after)
+	}
+}

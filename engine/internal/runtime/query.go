@@ -286,7 +286,12 @@ func (q *Query) AwaitTerminationContext(ctx context.Context) error {
 	case <-q.exited:
 		return q.Exception()
 	case <-ctx.Done():
-		return ctx.Err()
+		select {
+		case <-q.exited: // both were ready
+			return q.Exception()
+		default:
+			return ctx.Err()
+		}
 	}
 }
 
@@ -302,7 +307,13 @@ func (q *Query) AwaitTerminationTimeout(d time.Duration) (terminated bool, err e
 	case <-q.exited:
 		return true, q.Exception()
 	case <-t.C:
-		return false, nil
+		// Both may be ready: an ended query is reported as ended.
+		select {
+		case <-q.exited:
+			return true, q.Exception()
+		default:
+			return false, nil
+		}
 	}
 }
 

@@ -384,3 +384,32 @@ func (c *Checkpoint) Resume() (ResumePoint, error) {
 	}
 	return rp, nil
 }
+
+// relevantConfs are the session settings Spark records in each offsets entry (with Spark
+// 3.5's defaults) because a restarted query must keep using them: state layouts, the
+// watermark policy and the number of state partitions.
+var relevantConfs = [][2]string{
+	{"spark.sql.streaming.stateStore.providerClass", "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider"},
+	{"spark.sql.streaming.join.stateFormatVersion", "2"},
+	{"spark.sql.streaming.stateStore.compression.codec", "lz4"},
+	{"spark.sql.streaming.stateStore.rocksdb.formatVersion", "5"},
+	{"spark.sql.streaming.statefulOperator.useStrictDistribution", "true"},
+	{"spark.sql.streaming.flatMapGroupsWithState.stateFormatVersion", "2"},
+	{"spark.sql.streaming.multipleWatermarkPolicy", "min"},
+	{"spark.sql.streaming.aggregation.stateFormatVersion", "2"},
+	{"spark.sql.shuffle.partitions", "200"},
+}
+
+// OffsetConf returns the configuration to record in offsets entries (OffsetSeq.Conf): the
+// settings Spark keeps across restarts, taken from the session's conf or Spark's defaults.
+func OffsetConf(session map[string]string) map[string]string {
+	out := make(map[string]string, len(relevantConfs))
+	for _, kv := range relevantConfs {
+		v, ok := session[kv[0]]
+		if !ok {
+			v = kv[1]
+		}
+		out[kv[0]] = v
+	}
+	return out
+}

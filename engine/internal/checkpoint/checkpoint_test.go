@@ -307,3 +307,13 @@ func TestPurgeOld(t *testing.T) {
 		}
 	}
 }
+
+func TestOffsetConf(t *testing.T) {
+	got := OffsetConf(map[string]string{"spark.sql.shuffle.partitions": "4", "spark.app.name": "x"})
+	if len(got) != 9 || got["spark.sql.shuffle.partitions"] != "4" || got["spark.sql.streaming.multipleWatermarkPolicy"] != "min" {
+		t.Fatalf("OffsetConf = %v", got)
+	}
+	if _, ok := got["spark.app.name"]; ok {
+		t.Fatal("OffsetConf kept an unrelated setting")
+	}
+}

@@ -129,6 +129,13 @@ type Sink interface {
 	Description() string
 }
 
+// UncountedSink is implemented by sinks that, like Spark's v1 sinks (foreachBatch, file),
+// do not count the rows they write: their progress shows numOutputRows -1.
+type UncountedSink interface {
+	Sink
+	OutputRowsUncounted() bool
+}
+
 // TriggerKind is the kind of a trigger.
 type TriggerKind int
 

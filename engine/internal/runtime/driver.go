@@ -537,6 +537,8 @@ func (d *driver) finishTrigger(hasNewData, executed bool) {
 		Sink:          SinkProgress{Description: d.sinkDescription()},
 	}
 	switch {
+	case d.uncountedSink():
+		p.Sink.NumOutputRows = -1
 	case executed:
 		p.Sink.NumOutputRows = d.outputRows
 	case !d.hasLastExecution:
@@ -578,6 +580,16 @@ func (d *driver) finishTrigger(hasNewData, executed bool) {
 		}
 	}
 	d.q.addProgress(p, d.result)
+}
+
+func (d *driver) uncountedSink() bool {
+	u, ok := d.cfg.Sink.(UncountedSink)
+	if !ok {
+		return false
+	}
+	uncounted := false
+	_ = protect("sink", func() error { uncounted = u.OutputRowsUncounted(); return nil })
+	return uncounted
 }
 
 func (d *driver) sinkDescription() string {

@@ -14,7 +14,7 @@ type ForeachBatch struct {
 	fn func(ctx context.Context, batchID int64, data *batch.Batch) error
 }
 
-var _ runtime.Sink = (*ForeachBatch)(nil)
+var _ runtime.UncountedSink = (*ForeachBatch)(nil)
 
 // NewForeachBatch returns a sink calling fn with every batch the executor produced.
 func NewForeachBatch(fn func(ctx context.Context, batchID int64, data *batch.Batch) error) *ForeachBatch {
@@ -28,3 +28,7 @@ func (f *ForeachBatch) AddBatch(ctx context.Context, batchID int64, data *batch.
 
 // Description is "ForeachBatchSink", as in Spark's progress reports.
 func (f *ForeachBatch) Description() string { return "ForeachBatchSink" }
+
+// OutputRowsUncounted is true: as in Spark, a foreachBatch query's progress shows
+// numOutputRows -1.
+func (f *ForeachBatch) OutputRowsUncounted() bool { return true }

@@ -147,3 +147,23 @@ Batch: 1
 		t.Fatalf("memory rows %v", got)
 	}
 }
+
+func TestForeachBatchProgressCountsNoRows(t *testing.T) {
+	src := &listSource{words: []string{"a"}}
+	var seen []int
+	q, err := runtime.Start(runtime.Config{Sources: []source.Source{src}, Executor: &countExecutor{counts: map[string]int64{}},
+		Sink: NewForeachBatch(func(_ context.Context, _ int64, data *batch.Batch) error {
+			seen = append(seen, data.N)
+			return nil
+		}), Trigger: runtime.Trigger{Kind: runtime.TriggerOnce}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AwaitTermination(); err != nil {
+		t.Fatal(err)
+	}
+	lp := q.LastProgress()
+	if lp == nil || lp.Sink != (runtime.SinkProgress{Description: "ForeachBatchSink", NumOutputRows: -1}) || !reflect.DeepEqual(seen, []int{1}) {
+		t.Fatalf("progress sink %+v, batches %v", lp, seen)
+	}
+}

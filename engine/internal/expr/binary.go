@@ -293,6 +293,9 @@ func (c *compiler) comparison(op cmpOp, nullSafe bool, l, r *evaluator, x *Binar
 		l, r = c.cast(l, t), c.cast(r, t)
 	}
 	nullable := !nullSafe && (l.nullable || r.nullable)
+	if isNumID(l.typ.ID()) && isNumID(r.typ.ID()) && (l.constant && l.value != nil || r.constant && r.value != nil) && !(l.constant && r.constant) {
+		return compareScalarEval(op, t, l, r, nullSafe, nullable, x), nil
+	}
 	return &evaluator{typ: types.BooleanType, nullable: nullable, node: x, fn: func(b *batch.Batch) (*batch.Vector, error) {
 		lv, err := l.fn(b)
 		if err != nil {
@@ -343,6 +346,44 @@ func (c *compiler) comparison(op cmpOp, nullSafe bool, l, r *evaluator, x *Binar
 		out.Nulls = orNulls(b.N, lv, rv)
 		return out, nil
 	}}, nil
+}
+
+// compareScalarEval compares a numeric column with a non-null numeric constant without
+// materialising the constant.
+func compareScalarEval(op cmpOp, t types.DataType, l, r *evaluator, nullSafe, nullable bool, x Node) *evaluator {
+	col, k := l, r
+	if l.constant {
+		col, k, op = r, l, flip(op)
+	}
+	return &evaluator{typ: types.BooleanType, nullable: nullable, node: x, fn: func(b *batch.Batch) (*batch.Vector, error) {
+		v, err := col.fn(b)
+		if err != nil {
+			return nil, err
+		}
+		out := newVec(types.BooleanType, b.N)
+		switch t.ID() {
+		case types.IntegerID:
+			compareScalar(op, v, scalarAs[int32](k.value), out.Bool)
+		case types.LongID:
+			compareScalar(op, v, scalarAs[int64](k.value), out.Bool)
+		case types.FloatID:
+			compareScalar(op, v, scalarAs[float32](k.value), out.Bool)
+		default:
+			compareScalar(op, v, scalarAs[float64](k.value), out.Bool)
+		}
+		if v.Nulls != nil {
+			if nullSafe {
+				for i, n := range v.Nulls[:b.N] {
+					if n {
+						out.Bool[i] = false
+					}
+				}
+			} else {
+				out.Nulls = orNulls(b.N, v)
+			}
+		}
+		return out, nil
+	}}
 }
 
 // valuesEqual compares two internal values of one type (NaN equals NaN).

@@ -169,9 +169,7 @@ func cmpLoop[A, B, R number](op cmpOp, x []A, y []B, out []bool) {
 	var zero R
 	switch any(zero).(type) {
 	case float32, float64:
-		for i := range out {
-			out[i] = cmpResult(op, floatCompare(float64(R(x[i])), float64(R(y[i]))))
-		}
+		cmpFloatLoop[A, B, R](op, x, y, out)
 		return
 	}
 	switch op {
@@ -194,6 +192,38 @@ func cmpLoop[A, B, R number](op cmpOp, x []A, y []B, out []bool) {
 	case cmpGe:
 		for i := range out {
 			out[i] = R(x[i]) >= R(y[i])
+		}
+	}
+}
+
+// cmpFloatLoop compares as Spark orders floating point: NaN equals NaN and is greater
+// than every other value (a != a is the NaN test).
+func cmpFloatLoop[A, B, R number](op cmpOp, x []A, y []B, out []bool) {
+	switch op {
+	case cmpEq:
+		for i := range out {
+			a, b := R(x[i]), R(y[i])
+			out[i] = a == b || a != a && b != b
+		}
+	case cmpLt:
+		for i := range out {
+			a, b := R(x[i]), R(y[i])
+			out[i] = a < b || b != b && a == a
+		}
+	case cmpLe:
+		for i := range out {
+			a, b := R(x[i]), R(y[i])
+			out[i] = a <= b || b != b
+		}
+	case cmpGt:
+		for i := range out {
+			a, b := R(x[i]), R(y[i])
+			out[i] = a > b || a != a && b == b
+		}
+	case cmpGe:
+		for i := range out {
+			a, b := R(x[i]), R(y[i])
+			out[i] = a >= b || a != a
 		}
 	}
 }
@@ -270,4 +300,84 @@ func compareBools(op cmpOp, x, y []bool, out []bool) {
 	for i := range out {
 		out[i] = cmpResult(op, b2i(x[i])-b2i(y[i]))
 	}
+}
+
+// compareScalar fills out with a op c for a numeric vector and a constant, converted to R.
+func compareScalar[R number](op cmpOp, a *batch.Vector, c R, out []bool) {
+	switch x := numSlice(a).(type) {
+	case []int32:
+		cmpScalarLoop(op, x, c, out)
+	case []int64:
+		cmpScalarLoop(op, x, c, out)
+	case []float32:
+		cmpScalarLoop(op, x, c, out)
+	case []float64:
+		cmpScalarLoop(op, x, c, out)
+	}
+}
+
+func cmpScalarLoop[A, R number](op cmpOp, x []A, c R, out []bool) {
+	x = x[:len(out)]
+	if c != c { // NaN constant: only NaN equals it, and everything is below it
+		for i := range out {
+			a := R(x[i])
+			isNaN := a != a
+			out[i] = cmpResult(op, map[bool]int{true: 0, false: -1}[isNaN])
+		}
+		return
+	}
+	// c is not NaN, so a NaN row is greater than c and equal to nothing.
+	switch op {
+	case cmpEq:
+		for i := range out {
+			out[i] = R(x[i]) == c
+		}
+	case cmpLt:
+		for i := range out {
+			out[i] = R(x[i]) < c
+		}
+	case cmpLe:
+		for i := range out {
+			out[i] = R(x[i]) <= c
+		}
+	case cmpGt:
+		// !(a <= c) is a > c, and true for a NaN row: one branch-free comparison.
+		for i := range out {
+			out[i] = !(R(x[i]) <= c)
+		}
+	case cmpGe:
+		for i := range out {
+			out[i] = !(R(x[i]) < c)
+		}
+	}
+}
+
+// flip turns "c op x" into "x flip(op) c".
+func flip(op cmpOp) cmpOp {
+	switch op {
+	case cmpLt:
+		return cmpGt
+	case cmpLe:
+		return cmpGe
+	case cmpGt:
+		return cmpLt
+	case cmpGe:
+		return cmpLe
+	}
+	return op
+}
+
+// scalarAs converts a numeric constant to R.
+func scalarAs[R number](v any) R {
+	switch x := v.(type) {
+	case int32:
+		return R(x)
+	case int64:
+		return R(x)
+	case float32:
+		return R(x)
+	case float64:
+		return R(x)
+	}
+	return 0
 }

@@ -115,11 +115,20 @@ func (o *joinOp) run(c *Context) ([]*batch.Batch, error) {
 		rm[j] = true
 	}
 	if emitL {
-		for i, m := range lm {
-			if !m {
-				li, ri = append(li, i), append(ri, -1)
+		// Keep the left rows' order: each row's matches, or the row null-padded.
+		nli, nri := make([]int, 0, len(li)+l.N), make([]int, 0, len(li)+l.N)
+		p := 0
+		for i := 0; i < l.N; i++ {
+			if p < len(li) && li[p] == i {
+				for p < len(li) && li[p] == i {
+					nli, nri = append(nli, i), append(nri, ri[p])
+					p++
+				}
+				continue
 			}
+			nli, nri = append(nli, i), append(nri, -1)
 		}
+		li, ri = nli, nri
 	}
 	if emitR {
 		for j, m := range rm {

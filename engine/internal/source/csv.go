@@ -276,9 +276,10 @@ func newCSVParser(schema *types.StructType, o options, mode parseMode, loc *time
 	return p, nil
 }
 
-func (p *csvParser) parse(name, s string, out *batchSink) error {
-	line := 1
-	first := true
+func (p *csvParser) parse(name, s string, out *batchSink, pos *position) error {
+	line := pos.line
+	first := pos.first
+	defer func() { pos.line, pos.first = line, first }()
 	for i := 0; i < len(s); {
 		end, raw, ok := p.tok.next(s, i)
 		recLine := line

@@ -3,6 +3,7 @@ package source
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,4 +182,70 @@ func TestCSVBatchesSplit(t *testing.T) {
 		t.Fatalf("batches: %d", len(bs))
 	}
 	checkRows(t, bs, want)
+}
+
+func TestReadFileInChunks(t *testing.T) {
+	dir := t.TempDir()
+	var sb strings.Builder
+	sb.WriteString("id,name\n")
+	var want [][]any
+	for i := 0; i < 50; i++ {
+		name := strings.Repeat("x", i%7)
+		if i == 20 {
+			name = strings.Repeat("long", 40) // longer than a chunk
+		}
+		sb.WriteString(strconv.Itoa(i) + "," + name + "\n")
+		if name == "" {
+			want = append(want, []any{int32(i), nil})
+		} else {
+			want = append(want, []any{int32(i), name})
+		}
+	}
+	sb.WriteString("oops,x\n51,last") // a bad record on line 52; no final newline
+	p := writeFile(t, dir, "big.csv", sb.String(), time.Time{})
+	st := schemaOf(t, "id", "int", "name", "string")
+	r, err := NewReader("csv", st, map[string]string{"header": "true"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.chunk = 16
+	r.batchRows = 7
+	bs, err := r.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, bs, append(want, []any{nil, "x"}, []any{int32(51), "last"}))
+
+	r, err = NewReader("csv", st, map[string]string{"header": "true", "mode": "FAILFAST"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.chunk = 16
+	_, err = r.ReadFile(p)
+	var me *MalformedError
+	if !errors.As(err, &me) || me.Line != 52 || me.Path != p {
+		t.Fatalf("got %v", err)
+	}
+
+	// JSON lines and text, chunked the same way.
+	jp := writeFile(t, dir, "x.json", "{\"a\":1}\n\n{\"a\":2}\n{bad\n{\"a\":3}", time.Time{})
+	r, err = NewReader("json", schemaOf(t, "a", "long"), map[string]string{"mode": "FAILFAST"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.chunk = 8
+	if _, err = r.ReadFile(jp); !errors.As(err, &me) || me.Line != 4 {
+		t.Fatalf("got %v", err)
+	}
+	tp := writeFile(t, dir, "x.txt", "alpha\r\nbeta\n\ngamma delta epsilon\n", time.Time{})
+	r, err = NewReader("text", TextSchema(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.chunk = 4
+	bs, err = r.ReadFile(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, bs, textRows("alpha", "beta", "", "gamma delta epsilon"))
 }

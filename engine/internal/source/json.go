@@ -70,7 +70,7 @@ func newJSONParser(schema *types.StructType, o options, mode parseMode, loc *tim
 	return p, nil
 }
 
-func (p *jsonParser) parse(name, s string, out *batchSink) error {
+func (p *jsonParser) parse(name, s string, out *batchSink, pos *position) error {
 	if p.multi {
 		// The whole file is one JSON value (an object, or an array of objects).
 		if strings.TrimSpace(s) == "" {
@@ -78,7 +78,8 @@ func (p *jsonParser) parse(name, s string, out *batchSink) error {
 		}
 		return p.record(out, name, strings.TrimSpace(s), 1)
 	}
-	line := 0
+	line := pos.line - 1
+	defer func() { pos.line = line + 1 }()
 	for i := 0; i < len(s); {
 		j := strings.IndexByte(s[i:], '\n')
 		var rec string

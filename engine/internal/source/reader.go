@@ -1,7 +1,9 @@
 package source
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"fmt"
 	"io/fs"
 	"os"
@@ -59,6 +61,7 @@ type Reader struct {
 	opts      options
 	mode      parseMode
 	batchRows int
+	chunk     int // bytes read at once from line-based files
 	csv       *csvParser
 	json      *jsonParser
 	text      *textParser
@@ -85,7 +88,7 @@ func NewReader(format string, schema *types.StructType, opts map[string]string, 
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{format: strings.ToLower(format), schema: schema, opts: o, mode: mode, batchRows: defaultBatchRows}
+	r := &Reader{format: strings.ToLower(format), schema: schema, opts: o, mode: mode, batchRows: defaultBatchRows, chunk: chunkSize}
 	if r.ignoreCorrupt, err = o.boolean("ignoreCorruptFiles", false); err != nil {
 		return nil, err
 	}
@@ -124,30 +127,108 @@ func (r *Reader) ReadFile(path string) ([]*batch.Batch, error) {
 		}
 		return bs, err
 	}
-	data, err := os.ReadFile(path)
+	if r.wholeFile() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		return r.Parse(path, data)
+	}
+	return r.readChunks(path)
+}
+
+// chunkSize is how much of a line-based file is parsed at once: big files are not held
+// in memory whole, and each chunk's text is shared only by the rows parsed from it.
+const chunkSize = 8 << 20
+
+// wholeFile reports formats whose records may span lines, parsed from the whole file.
+func (r *Reader) wholeFile() bool {
+	switch {
+	case r.csv != nil:
+		return r.csv.tok.multiLine
+	case r.json != nil:
+		return r.json.multi
+	case r.text != nil:
+		return r.text.wholeText || r.text.lineSep != ""
+	}
+	return true
+}
+
+// readChunks parses a line-based file chunk by chunk, each chunk ending at a line end.
+func (r *Reader) readChunks(path string) ([]*batch.Batch, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return r.Parse(path, data)
+	defer f.Close()
+	out := &batchSink{schema: r.schema, max: r.batchRows}
+	pos := &position{line: 1, first: true}
+	buf := make([]byte, 0, r.chunk)
+	eof := false
+	for !eof {
+		// Fill the buffer after the carried-over partial line.
+		for len(buf) < cap(buf) {
+			n, err := f.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if errors.Is(err, io.EOF) {
+				eof = true
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", path, err)
+			}
+		}
+		cut := len(buf)
+		if !eof {
+			cut = bytes.LastIndexByte(buf, '\n') + 1
+			if cut == 0 {
+				// A line longer than the buffer: read more of it.
+				bigger := make([]byte, len(buf), 2*cap(buf))
+				copy(bigger, buf)
+				buf = bigger
+				continue
+			}
+		}
+		if err := r.parseChunk(path, string(buf[:cut]), out, pos); err != nil {
+			return nil, err
+		}
+		rest := len(buf) - cut
+		next := make([]byte, rest, max(r.chunk, 2*rest))
+		copy(next, buf[cut:])
+		buf = next
+	}
+	return out.finish(), nil
+}
+
+// position carries a parse across chunks of one file: the next line number, and whether
+// the first record (a CSV header) is still to come.
+type position struct {
+	line  int
+	first bool
+}
+
+func (r *Reader) parseChunk(name, s string, out *batchSink, pos *position) error {
+	switch {
+	case r.csv != nil:
+		return r.csv.parse(name, s, out, pos)
+	case r.json != nil:
+		return r.json.parse(name, s, out, pos)
+	case r.text != nil:
+		r.text.parse(s, out)
+		return nil
+	}
+	return fmt.Errorf("source: %s data cannot be parsed from bytes", r.format)
 }
 
 // Parse parses the contents of a csv, json or text file named name (used in errors).
+//
+// String values are substrings of one copy of data (no allocation per value), so a string
+// kept after its batch is dropped keeps the whole file's text alive: code that retains
+// strings for long (state keys, sinks that buffer rows) should strings.Clone them.
 func (r *Reader) Parse(name string, data []byte) ([]*batch.Batch, error) {
 	// One string for the whole file: the parsers slice fields out of it without copying.
-	s := string(data)
 	out := &batchSink{schema: r.schema, max: r.batchRows}
-	var err error
-	switch {
-	case r.csv != nil:
-		err = r.csv.parse(name, s, out)
-	case r.json != nil:
-		err = r.json.parse(name, s, out)
-	case r.text != nil:
-		r.text.parse(s, out)
-	default:
-		return nil, fmt.Errorf("source: %s data cannot be parsed from bytes", r.format)
-	}
-	if err != nil {
+	if err := r.parseChunk(name, string(data), out, &position{line: 1, first: true}); err != nil {
 		return nil, err
 	}
 	return out.finish(), nil

@@ -583,7 +583,7 @@ func (c *compiler) unary(x *Unary) (*evaluator, error) {
 	case "+":
 		return e, nil
 	case "-", "~":
-		if e.typ.ID() == types.StringID && x.Op == "-" {
+		if (e.typ.ID() == types.StringID || e.typ.ID() == types.NullID) && x.Op == "-" {
 			e = c.cast(e, types.DoubleType)
 		}
 		id := e.typ.ID()

@@ -422,3 +422,32 @@ func TestAggregateHelpers(t *testing.T) {
 		t.Error("ContainsAggregate")
 	}
 }
+
+func TestNullSemantics(t *testing.T) {
+	null4 := []any{nil, nil, nil, nil}
+	runCases(t, []exprCase{
+		{"null + null", "double", null4},
+		{"-null", "double", null4},
+		{"null AND true", "boolean", null4},
+		{"null AND false", "boolean", []any{false, false, false, false}},
+		{"null OR true", "boolean", []any{true, true, true, true}},
+		{"NOT null", "boolean", null4},
+		{"null = null", "boolean", null4},
+		{"null <=> null", "boolean", []any{true, true, true, true}},
+		{"null IN (1)", "boolean", null4},
+		{"CASE WHEN null THEN 1 END", "int", null4},
+		{"if(null, 1, 2)", "int", []any{int32(2), int32(2), int32(2), int32(2)}},
+		{"upper(null)", "string", null4},
+		{"concat('a', null)", "string", null4},
+		{"concat_ws('-', 'a', null, 'b')", "string", []any{"a-b", "a-b", "a-b", "a-b"}},
+		{"size(null)", "int", []any{int32(-1), int32(-1), int32(-1), int32(-1)}},
+		{"hash(null)", "int", []any{int32(42), int32(42), int32(42), int32(42)}},
+		{"coalesce(null, null, 3)", "int", []any{int32(3), int32(3), int32(3), int32(3)}},
+		{"array()", "array<void>", []any{[]any{}, []any{}, []any{}, []any{}}},
+		{"array_contains(tags, 'x')", "boolean", []any{false, false, nil, nil}},
+		{"window.start IS NULL", "boolean", []any{false, true, true, true}},
+		{"sort_array(tags)", "array<string>", []any{[]any{"a", "b"}, []any{}, nil, []any{nil, "c"}}},
+		{"array_join(tags, '-', '?')", "string", []any{"a-b", "", nil, "c-?"}},
+		{"tags = array('a', 'b')", "boolean", []any{true, false, nil, false}},
+	})
+}

@@ -1642,9 +1642,6 @@ func (c *compiler) collectionFunc(name string, x *Call, args []*evaluator) (*eva
 		if err != nil {
 			return nil, true, err
 		}
-		if t.ID() == types.NullID && len(args) == 0 {
-			t = types.StringType
-		}
 		cs := make([]*evaluator, len(args))
 		for i, a := range args {
 			cs[i] = c.cast(a, t)

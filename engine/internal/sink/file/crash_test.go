@@ -31,7 +31,7 @@ import (
 
 const (
 	crashChildEnv = "RUNNEL_FILESINK_CRASH_CHILD" // "<format>|<checkpoint>|<out>"
-	crashRows     = 6000
+	crashRows     = 4000
 )
 
 var crashSchema = types.NewStructType().Add("id", "long").Add("payload", "string")

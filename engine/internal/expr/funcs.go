@@ -593,6 +593,9 @@ func (c *compiler) stringFunc(name string, x *Call, args []*evaluator) (*evaluat
 				return nil, true, err
 			}
 		}
+		if p, ok := constStr(a[1]); ok && p != "" && regexp.QuoteMeta(p) == p {
+			return splitLiteral(x, a[0], p, a[2]), true, nil
+		}
 		ev, _, err := c.regexFuncTyped(x, types.NewArrayType(types.StringType), a, func(re *regexp.Regexp, v []any) any {
 			return splitJava(re, v[0].(string), int(v[2].(int32)))
 		})
@@ -871,6 +874,40 @@ func splitJava(re *regexp.Regexp, s string, limit int) []any {
 		out[i] = p
 	}
 	return out
+}
+
+// splitLiteral is split() by a pattern without regular-expression metacharacters (the
+// word-count case, split(value, ' ')): a plain string split, as Java's fast path does.
+func splitLiteral(x Node, str *evaluator, sep string, limit *evaluator) *evaluator {
+	at := types.NewArrayType(types.StringType)
+	return &evaluator{typ: at, nullable: true, node: x, fn: func(b *batch.Batch) (*batch.Vector, error) {
+		v, err := str.fn(b)
+		if err != nil {
+			return nil, err
+		}
+		lv, err := limit.fn(b)
+		if err != nil {
+			return nil, err
+		}
+		out := newVec(at, b.N)
+		out.Nulls = orNulls(b.N, v, lv)
+		for i, s := range v.Str[:b.N] {
+			if out.Nulls != nil && out.Nulls[i] {
+				continue
+			}
+			n := -1
+			if l := lv.I32[i]; l > 0 {
+				n = int(l)
+			}
+			parts := strings.SplitN(s, sep, n)
+			items := make([]any, len(parts))
+			for j, p := range parts {
+				items[j] = p
+			}
+			out.Any[i] = items
+		}
+		return out, nil
+	}}
 }
 
 // formatString is Java's String.format for the common conversions (%s %d %f %e %g %x %b

@@ -19,24 +19,31 @@ import (
 // timestamps are printed in loc (nil means UTC).
 func FormatValue(v any, t types.DataType, loc *time.Location) string {
 	var b strings.Builder
-	writeValue(&b, v, t, loc, "NULL")
+	writeValue(&b, v, t, loc, true)
 	return b.String()
 }
 
 // CastString is CAST(v AS STRING) for a non-null internal value: as FormatValue except
-// that nulls nested in arrays, maps and structs print as "null". A top-level nil gives "".
+// that nulls nested in arrays, maps and structs print as "null" and binary is decoded as
+// UTF-8 text rather than shown as hex. A top-level nil gives "".
 func CastString(v any, t types.DataType, loc *time.Location) string {
 	if v == nil {
 		return ""
 	}
 	var b strings.Builder
-	writeValue(&b, v, t, loc, "null")
+	writeValue(&b, v, t, loc, false)
 	return b.String()
 }
 
-func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location, null string) {
+// writeValue writes v; pretty selects show's form (NULL, binary as hex) over CAST's
+// (null, binary as text).
+func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location, pretty bool) {
 	if v == nil {
-		b.WriteString(null)
+		if pretty {
+			b.WriteString("NULL")
+		} else {
+			b.WriteString("null")
+		}
 		return
 	}
 	switch x := v.(type) {
@@ -60,6 +67,10 @@ func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location,
 		}
 		return
 	case []byte:
+		if !pretty {
+			b.Write(x)
+			return
+		}
 		b.WriteByte('[')
 		for i, c := range x {
 			if i > 0 {
@@ -98,7 +109,7 @@ func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location,
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				writeValue(b, it, et, loc, null)
+				writeValue(b, it, et, loc, pretty)
 			}
 			b.WriteByte(']')
 			return
@@ -111,9 +122,9 @@ func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location,
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				writeValue(b, m.Keys[i], mt.KeyType, loc, null)
+				writeValue(b, m.Keys[i], mt.KeyType, loc, pretty)
 				b.WriteString(" -> ")
-				writeValue(b, m.Values[i], mt.ValueType, loc, null)
+				writeValue(b, m.Values[i], mt.ValueType, loc, pretty)
 			}
 			b.WriteByte('}')
 			return
@@ -130,7 +141,7 @@ func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location,
 				if i < len(st.Fields) {
 					ft = st.Fields[i].DataType
 				}
-				writeValue(b, f, ft, loc, null)
+				writeValue(b, f, ft, loc, pretty)
 			}
 			b.WriteByte('}')
 			return
@@ -149,7 +160,7 @@ func writeValue(b *strings.Builder, v any, t types.DataType, loc *time.Location,
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeValue(b, it, nil, loc, null)
+			writeValue(b, it, nil, loc, pretty)
 		}
 		b.WriteByte(']')
 	default:

@@ -257,3 +257,12 @@ func TestVertical(t *testing.T) {
 		t.Errorf("empty vertical = %q", got)
 	}
 }
+
+func TestCastStringBinary(t *testing.T) {
+	if got := CastString([]byte("héllo"), types.BinaryType, nil); got != "héllo" {
+		t.Errorf("CastString(binary) = %q", got)
+	}
+	if got := FormatValue([]byte("hi"), types.BinaryType, nil); got != "[68 69]" {
+		t.Errorf("FormatValue(binary) = %q", got)
+	}
+}

@@ -30,6 +30,10 @@ func inferCSV(files []fileInfo, o options, loc *time.Location) (*types.StructTyp
 		return nil, err
 	}
 	_, explicitDate := o.get("dateFormat")
+	preferDate, err := o.boolean("preferDate", true)
+	if err != nil {
+		return nil, err
+	}
 	tok := tokenizer{csvConfig: cfg}
 	var names []string
 	var kinds []types.DataType
@@ -74,7 +78,7 @@ func inferCSV(files []fileInfo, o options, loc *time.Location) (*types.StructTyp
 				if fl.s == "" || fl.s == cfg.nullValue {
 					continue
 				}
-				t := inferCSVField(kinds[k], fl.s, tp, cfg, explicitDate)
+				t := inferCSVField(kinds[k], fl.s, tp, cfg, explicitDate, preferDate)
 				kinds[k] = widerCSV(kinds[k], t)
 			}
 		}
@@ -104,7 +108,7 @@ func inferCSV(files []fileInfo, o options, loc *time.Location) (*types.StructTyp
 
 // inferCSVField is Spark's inferField: starting from the type so far, the first type in
 // the chain int -> long -> double -> date -> timestamp -> boolean -> string that parses.
-func inferCSVField(sofar types.DataType, s string, tp *timeParser, cfg *csvConfig, explicitDate bool) types.DataType {
+func inferCSVField(sofar types.DataType, s string, tp *timeParser, cfg *csvConfig, explicitDate, preferDate bool) types.DataType {
 	isInt := func() bool { _, ok := parseInt32(s); return ok }
 	isLong := func() bool { _, ok := parseInt64(s); return ok }
 	isDouble := func() bool {
@@ -115,6 +119,9 @@ func inferCSVField(sofar types.DataType, s string, tp *timeParser, cfg *csvConfi
 		return ok
 	}
 	isDate := func() bool {
+		if !preferDate {
+			return false
+		}
 		if explicitDate {
 			_, ok := tp.date(s)
 			return ok
@@ -227,11 +234,22 @@ func inferJSON(files []fileInfo, o options) (*types.StructType, error) {
 	corruptName := o.str("columnNameOfCorruptRecord", "_corrupt_record")
 	var root types.DataType = types.NullType
 	sawCorrupt := false
+	asString, err := o.boolean("primitivesAsString", false)
+	if err != nil {
+		return nil, err
+	}
+	dropNull, err := o.boolean("dropFieldIfAllNull", false)
+	if err != nil {
+		return nil, err
+	}
 	var sc scanner
+	if sc.single, err = o.boolean("allowSingleQuotes", true); err != nil {
+		return nil, err
+	}
 	record := func(rec string) error {
 		sc.reset(rec)
 		sc.ws()
-		t, err := inferJSONValue(&sc)
+		t, err := inferJSONValue(&sc, asString)
 		if err == nil {
 			sc.ws()
 			if !sc.eof() {
@@ -296,7 +314,7 @@ func inferJSON(files []fileInfo, o options) (*types.StructType, error) {
 		}
 	}
 	var st *types.StructType
-	if s, ok := canonicalJSON(root).(*types.StructType); ok {
+	if s, ok := canonicalJSON(root, dropNull).(*types.StructType); ok {
 		st = s
 	} else {
 		st = types.NewStructType()
@@ -312,8 +330,9 @@ func sortFields(st *types.StructType) {
 	sort.SliceStable(st.Fields, func(i, j int) bool { return st.Fields[i].Name < st.Fields[j].Name })
 }
 
-// inferJSONValue infers the type of the next value; null is NullType.
-func inferJSONValue(sc *scanner) (types.DataType, error) {
+// inferJSONValue infers the type of the next value; null is NullType. With
+// primitivesAsString numbers and booleans are strings.
+func inferJSONValue(sc *scanner, asString bool) (types.DataType, error) {
 	switch sc.peek() {
 	case '{':
 		sc.i++
@@ -334,7 +353,7 @@ func inferJSONValue(sc *scanner) (types.DataType, error) {
 				return nil, sc.errorf("expected ':'")
 			}
 			sc.ws()
-			t, err := inferJSONValue(sc)
+			t, err := inferJSONValue(sc, asString)
 			if err != nil {
 				return nil, err
 			}
@@ -363,7 +382,7 @@ func inferJSONValue(sc *scanner) (types.DataType, error) {
 		}
 		for {
 			sc.ws()
-			t, err := inferJSONValue(sc)
+			t, err := inferJSONValue(sc, asString)
 			if err != nil {
 				return nil, err
 			}
@@ -377,19 +396,26 @@ func inferJSONValue(sc *scanner) (types.DataType, error) {
 				return nil, sc.errorf("expected ',' or ']'")
 			}
 		}
-	case '"':
+	case '"', '\'':
 		_, err := sc.str()
 		return types.StringType, err
-	case 't':
-		return types.BooleanType, sc.lit("true")
-	case 'f':
-		return types.BooleanType, sc.lit("false")
+	case 't', 'f':
+		if err := sc.skip(); err != nil {
+			return nil, err
+		}
+		if asString {
+			return types.StringType, nil
+		}
+		return types.BooleanType, nil
 	case 'n':
 		return types.NullType, sc.lit("null")
 	}
 	tok, isInt, err := sc.number()
 	if err != nil {
 		return nil, err
+	}
+	if asString {
+		return types.StringType, nil
 	}
 	if isInt {
 		if _, ok := parseInt64(tok); ok {
@@ -441,14 +467,14 @@ func mergeJSON(a, b types.DataType) types.DataType {
 	return types.StringType
 }
 
-// canonicalJSON replaces never-typed (null) fields with string and drops empty structs,
-// as Spark's canonicalizeType does.
-func canonicalJSON(t types.DataType) types.DataType {
+// canonicalJSON replaces never-typed (null) fields with string (or drops them with
+// dropFieldIfAllNull) and drops empty structs, as Spark's canonicalizeType does.
+func canonicalJSON(t types.DataType, dropNull bool) types.DataType {
 	switch x := t.(type) {
 	case *types.StructType:
 		out := types.NewStructType()
 		for _, f := range x.Fields {
-			c := canonicalJSON(f.DataType)
+			c := canonicalJSON(f.DataType, dropNull)
 			if c == nil {
 				continue
 			}
@@ -462,13 +488,16 @@ func canonicalJSON(t types.DataType) types.DataType {
 		}
 		return out
 	case *types.ArrayType:
-		c := canonicalJSON(x.ElementType)
+		c := canonicalJSON(x.ElementType, dropNull)
 		if c == nil {
 			return nil
 		}
 		return types.NewArrayType(c)
 	}
 	if t.ID() == types.NullID {
+		if dropNull {
+			return nil
+		}
 		return types.StringType
 	}
 	return t

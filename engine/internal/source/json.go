@@ -63,6 +63,9 @@ func newJSONParser(schema *types.StructType, o options, mode parseMode, loc *tim
 	if p.multi, err = o.boolean("multiLine", false); err != nil {
 		return nil, err
 	}
+	if p.sc.single, err = o.boolean("allowSingleQuotes", true); err != nil {
+		return nil, err
+	}
 	p.root = newStructInfo(schema, p.corrupt)
 	if p.tp, err = newTimeParser(loc, o.str("timestampFormat", ""), o.str("dateFormat", "")); err != nil {
 		return nil, err
@@ -368,7 +371,7 @@ func (p *jsonParser) mismatch(v *batch.Vector) error {
 // compact JSON text (Spark copies the structure).
 func (p *jsonParser) stringish() (string, error) {
 	sc := &p.sc
-	if sc.peek() == '"' {
+	if sc.atString() {
 		return sc.str()
 	}
 	start := sc.i
@@ -413,7 +416,7 @@ func (p *jsonParser) scalar(t types.DataType) (any, error) {
 		return x, nil
 	case types.DoubleID, types.FloatID:
 		var f float64
-		if sc.peek() == '"' {
+		if sc.atString() {
 			s, err := sc.str()
 			if err != nil {
 				return nil, err
@@ -451,7 +454,7 @@ func (p *jsonParser) scalar(t types.DataType) (any, error) {
 		}
 		return nil, sc.errorf("cannot read a JSON %s as boolean", sc.kind())
 	case types.TimestampID:
-		if sc.peek() == '"' {
+		if sc.atString() {
 			s, err := sc.str()
 			if err != nil {
 				return nil, err
@@ -475,7 +478,7 @@ func (p *jsonParser) scalar(t types.DataType) (any, error) {
 		}
 		return x * 1000000, nil
 	case types.DateID:
-		if sc.peek() != '"' {
+		if !sc.atString() {
 			return nil, sc.errorf("cannot read a JSON %s as date", sc.kind())
 		}
 		s, err := sc.str()
@@ -488,7 +491,7 @@ func (p *jsonParser) scalar(t types.DataType) (any, error) {
 		}
 		return x, nil
 	case types.BinaryID:
-		if sc.peek() != '"' {
+		if !sc.atString() {
 			return nil, sc.errorf("cannot read a JSON %s as binary", sc.kind())
 		}
 		s, err := sc.str()
@@ -647,24 +650,24 @@ func compactJSON(s string) string {
 		return s
 	}
 	var b strings.Builder
-	in := false
+	in := byte(0) // the quote of the string being copied
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if in {
+		if in != 0 {
 			b.WriteByte(c)
 			if c == '\\' && i+1 < len(s) {
 				i++
 				b.WriteByte(s[i])
-			} else if c == '"' {
-				in = false
+			} else if c == in {
+				in = 0
 			}
 			continue
 		}
 		switch c {
 		case ' ', '\t', '\r', '\n':
 			continue
-		case '"':
-			in = true
+		case '"', '\'':
+			in = c
 		}
 		b.WriteByte(c)
 	}
@@ -676,6 +679,14 @@ type scanner struct {
 	s   string
 	i   int
 	buf []byte
+	// single allows 'single-quoted' strings (allowSingleQuotes, on by default in Spark).
+	single bool
+}
+
+// atString reports whether a string starts at the cursor.
+func (sc *scanner) atString() bool {
+	c := sc.peek()
+	return c == '"' || sc.single && c == '\''
 }
 
 func (sc *scanner) reset(s string) { sc.s, sc.i = s, 0 }
@@ -720,7 +731,7 @@ func (sc *scanner) kind() string {
 		return "object"
 	case '[':
 		return "array"
-	case '"':
+	case '"', '\'':
 		return "string"
 	case 't', 'f':
 		return "boolean"
@@ -787,29 +798,30 @@ func (sc *scanner) number() (string, bool, error) {
 // str reads a JSON string, unescaping it; without escapes it is a substring (no copy).
 func (sc *scanner) str() (string, error) {
 	s := sc.s
-	if sc.i >= len(s) || s[sc.i] != '"' {
+	if !sc.atString() {
 		return "", sc.errorf("expected a string")
 	}
+	q := s[sc.i]
 	start := sc.i + 1
 	for i := start; i < len(s); i++ {
 		switch s[i] {
-		case '"':
+		case q:
 			sc.i = i + 1
 			return s[start:i], nil
 		case '\\':
-			return sc.strSlow(start, i)
+			return sc.strSlow(start, i, q)
 		}
 	}
 	return "", sc.errorf("unterminated string")
 }
 
-func (sc *scanner) strSlow(start, i int) (string, error) {
+func (sc *scanner) strSlow(start, i int, q byte) (string, error) {
 	s := sc.s
 	b := append(sc.buf[:0], s[start:i]...)
 	for i < len(s) {
 		c := s[i]
 		switch c {
-		case '"':
+		case q:
 			sc.i = i + 1
 			sc.buf = b
 			return string(b), nil
@@ -820,7 +832,7 @@ func (sc *scanner) strSlow(start, i int) (string, error) {
 			e := s[i+1]
 			i += 2
 			switch e {
-			case '"', '\\', '/':
+			case '"', '\\', '/', '\'':
 				b = append(b, e)
 			case 'b':
 				b = append(b, '\b')
@@ -918,7 +930,7 @@ func (sc *scanner) skip() error {
 				return sc.errorf("expected ',' or ']'")
 			}
 		}
-	case '"':
+	case '"', '\'':
 		_, err := sc.str()
 		return err
 	case 't':

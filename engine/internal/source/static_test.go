@@ -212,3 +212,36 @@ func TestParquetReadAndInfer(t *testing.T) {
 		t.Fatalf("rows %v", rows)
 	}
 }
+
+func TestReadStaticJSONOptions(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.json", `{'a': 1, 'b': true, 'c': null, 'd': [], 's': 'its'}`+"\n"+`{"a": 2.5, "e": {"x": null}}`+"\n", base)
+	st, _ := readStatic(t, Spec{Format: "json", Paths: []string{dir}})
+	if got := st.SimpleString(); got != "struct<a:double,b:boolean,c:string,d:array<string>,e:struct<x:string>,s:string>" {
+		t.Fatalf("schema %s", got)
+	}
+	st, rows := readStatic(t, Spec{Format: "json", Paths: []string{dir}, Options: map[string]string{"primitivesAsString": "true", "dropFieldIfAllNull": "true"}})
+	if got := st.SimpleString(); got != "struct<a:string,b:string,s:string>" {
+		t.Fatalf("schema %s", got)
+	}
+	checkRowsPlain(t, rows, [][]any{{"1", "true", "its"}, {"2.5", nil, nil}})
+	writeFile(t, dir, "a.json", `{'a': 1, 's': 'it\'s'}`+"\n", base)
+	st, rows = readStatic(t, Spec{Format: "json", Paths: []string{dir}})
+	if got := st.SimpleString(); got != "struct<a:bigint,s:string>" {
+		t.Fatalf("schema %s", got)
+	}
+	checkRowsPlain(t, rows, [][]any{{int64(1), "it's"}})
+	_, rows = readStatic(t, Spec{Format: "json", Paths: []string{dir}, Schema: schemaOf(t, "a", "long", "_corrupt_record", "string"),
+		Options: map[string]string{"allowSingleQuotes": "false"}})
+	checkRowsPlain(t, rows, [][]any{{nil, `{'a': 1, 's': 'it\'s'}`}})
+}
+
+func TestReadStaticCSVPreferDate(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.csv", "d\n2021-01-01\n", base)
+	st, rows := readStatic(t, Spec{Format: "csv", Paths: []string{dir}, Options: map[string]string{"header": "true", "inferSchema": "true", "preferDate": "false"}})
+	if got := st.SimpleString(); got != "struct<d:timestamp>" {
+		t.Fatalf("schema %s", got)
+	}
+	checkRowsPlain(t, rows, [][]any{{micros(t, "2021-01-01 00:00:00", time.UTC)}})
+}

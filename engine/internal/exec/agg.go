@@ -31,11 +31,16 @@ type aggOp struct {
 	win      *plan.WindowKey
 	pane     int64
 	wmKey    int  // index of the key that carries a watermark, or -1
+	late     bool // rows behind the watermark are dropped (a key carries a watermark)
 	evicting bool // the output mode lets state go once the watermark passes
 	lastWm   int64
 
 	dirty     []bool
 	dirtyList []int32
+
+	// frozen holds, in complete mode, the final rows of windows the watermark closed: a
+	// closed window takes no more rows, while its panes may (for its later windows).
+	frozen *batch.Batch
 
 	updated, removed, dropped int64
 
@@ -86,7 +91,8 @@ func newAggOp(child operator, n *plan.Aggregate, streaming bool, mode string, op
 				break
 			}
 		}
-		op.evicting = op.wmKey >= 0 && mode != plan.Complete
+		op.late = op.wmKey >= 0
+		op.evicting = op.late && mode != plan.Complete
 	}
 	if n.Window != nil && n.Window.Session {
 		op.session = newSessionState(op, keyTypes)
@@ -139,20 +145,34 @@ func (o *aggOp) run(c *Context) ([]*batch.Batch, error) {
 			out = append(out, b)
 		}
 	}
+	freeze := o.streaming && o.late && o.win != nil && o.mode == plan.Complete
+	if freeze {
+		if b := o.emitWindows(o.closedWindows(o.lastWm, wm)); b != nil {
+			if o.frozen == nil {
+				o.frozen = b
+			} else {
+				o.frozen = concat(o.schema, []*batch.Batch{o.frozen, b})
+			}
+		}
+	}
 	for _, b := range in {
 		if err := o.consume(b, wm); err != nil {
 			return nil, err
 		}
 	}
+	var emitted *batch.Batch
 	switch {
 	case !o.streaming || o.mode == plan.Complete:
-		out = append(out, o.emitAll())
+		emitted = o.emitAll(wm)
 	case o.mode == plan.Update:
-		out = append(out, o.emitDirty(wm))
+		emitted = o.emitDirty(wm)
 	case o.mode == plan.Append && o.win == nil:
-		out = append(out, o.emitExpired(wm))
+		emitted = o.emitExpired(wm)
 	}
-	if o.streaming && o.evicting {
+	if emitted != nil {
+		out = append(out, emitted)
+	}
+	if o.streaming && (o.evicting || freeze) {
 		o.evict(wm)
 	}
 	o.lastWm = wm
@@ -184,7 +204,7 @@ func (o *aggOp) consume(b *batch.Batch, wm int64) error {
 		panes.I64 = panes.I64[:n]
 		panes.SetLen(n)
 		skip = make([]bool, n)
-		late := o.streaming && o.evicting
+		late := o.streaming && o.late
 		for i := 0; i < n; i++ {
 			if tv.IsNull(i) {
 				skip[i] = true
@@ -206,7 +226,7 @@ func (o *aggOp) consume(b *batch.Batch, wm int64) error {
 			}
 		}
 		cols[o.win.Index] = panes
-	} else if o.streaming && o.evicting {
+	} else if o.streaming && o.late {
 		kv := cols[o.wmKey]
 		if ts := timeValues(kv); ts != nil {
 			skip = make([]bool, n)
@@ -279,9 +299,22 @@ func (o *aggOp) build(slots []int32) *batch.Batch {
 	return &batch.Batch{Schema: o.schema, Cols: cols, N: len(slots)}
 }
 
-func (o *aggOp) emitAll() *batch.Batch {
+func (o *aggOp) emitAll(wm int64) *batch.Batch {
 	if o.win != nil {
-		return o.emitWindows(o.allWindows())
+		if !o.streaming || !o.late {
+			return o.emitWindows(o.allWindows())
+		}
+		// Windows the watermark closed come from the frozen rows, the rest from panes.
+		live := o.emitWindows(o.collectWindows(o.table.liveSlots(), func(end int64) bool { return end > wm }))
+		switch {
+		case o.frozen == nil && live == nil:
+			return batch.New(o.schema, 0)
+		case o.frozen == nil:
+			return live
+		case live == nil:
+			return o.frozen
+		}
+		return concat(o.schema, []*batch.Batch{o.frozen, live})
 	}
 	slots := o.table.liveSlots()
 	if len(o.node.Keys) == 0 && len(slots) == 0 {
@@ -442,7 +475,7 @@ func (o *aggOp) allWindows() []window {
 }
 
 func (o *aggOp) dirtyWindows(wm int64) []window {
-	return o.collectWindows(o.dirtyList, func(end int64) bool { return !o.evicting || end > wm })
+	return o.collectWindows(o.dirtyList, func(end int64) bool { return !o.late || end > wm })
 }
 
 func (o *aggOp) closedWindows(lastWm, wm int64) []window {

@@ -129,7 +129,7 @@ func (st *sessionState) consume(b *batch.Batch, wm int64) error {
 	for i := 0; i < n; i++ {
 		if tv.IsNull(i) {
 			skip[i] = true
-		} else if op.streaming && op.evicting && tv.I64[i]+gap <= wm {
+		} else if op.streaming && op.late && tv.I64[i]+gap <= wm {
 			skip[i] = true
 			op.dropped++
 		}

@@ -1,7 +1,7 @@
 package plan
 
 import (
-	"fmt"
+	"time"
 
 	"github.com/runnel-go/runnel/engine/internal/expr"
 	"github.com/runnel-go/runnel/engine/types"
@@ -9,10 +9,11 @@ import (
 
 // compileExpr hands expressions other than plain references to the expression compiler.
 func compileExpr(n expr.Node, schema *types.StructType, opts Options) (Evaluator, error) {
-	if ref, ok := n.(*expr.ColumnRef); ok {
-		return nil, unresolvedColumn(ref.String(), schema)
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
 	}
-	return nil, fmt.Errorf("expression %s is not supported", n)
+	return expr.Compile(n, schema, expr.Options{Location: loc, Now: opts.Now, Seed: opts.Seed})
 }
 
 func exprOutputName(n expr.Node) string { return expr.OutputName(n) }

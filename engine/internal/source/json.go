@@ -119,8 +119,21 @@ func (p *jsonParser) record(out *batchSink, name, rec string, line int) error {
 	b := out.batch()
 	start := b.N
 	p.sc.reset(rec)
-	rows, err := p.rows(b)
+	_, err := p.rows(b)
 	if err == nil {
+		return nil
+	}
+	var partial *partialError
+	if errors.As(err, &partial) && p.mode == permissive {
+		// Values that did not fit their type are null; the rest stay, and the corrupt
+		// column holds the record (Spark's partial results, on by default since 3.4).
+		if p.corrupt >= 0 {
+			c := b.Cols[p.corrupt]
+			for i := start; i < b.N; i++ {
+				c.Str[i] = rec
+				c.Nulls[i] = false
+			}
+		}
 		return nil
 	}
 	// Malformed: undo what the record appended.
@@ -128,7 +141,6 @@ func (p *jsonParser) record(out *batchSink, name, rec string, line int) error {
 		truncate(c, start)
 	}
 	b.N = start
-	_ = rows
 	switch p.mode {
 	case dropMalformed:
 		return nil
@@ -153,10 +165,14 @@ func (p *jsonParser) rows(b *batch.Batch) (int, error) {
 		return 0, errors.New("empty record")
 	}
 	n := 0
+	var partial error
 	switch sc.peek() {
 	case '{':
 		if err := p.row(b); err != nil {
-			return n, err
+			if !isPartial(err) {
+				return n, err
+			}
+			partial = err
 		}
 		n++
 	case '[':
@@ -172,7 +188,12 @@ func (p *jsonParser) rows(b *batch.Batch) (int, error) {
 				return n, sc.errorf("expected an object in the top-level array")
 			}
 			if err := p.row(b); err != nil {
-				return n, err
+				if !isPartial(err) {
+					return n, err
+				}
+				if partial == nil {
+					partial = err
+				}
 			}
 			n++
 			sc.ws()
@@ -191,7 +212,18 @@ func (p *jsonParser) rows(b *batch.Batch) (int, error) {
 	if !sc.eof() {
 		return n, sc.errorf("unexpected text after the record")
 	}
-	return n, nil
+	return n, partial
+}
+
+// partialError reports an object whose values did not all fit their types: those are
+// null, the others were read.
+type partialError struct{ cause error }
+
+func (e *partialError) Error() string { return e.cause.Error() }
+
+func isPartial(err error) bool {
+	var pe *partialError
+	return errors.As(err, &pe)
 }
 
 // row parses one object into a new row of b.
@@ -214,6 +246,7 @@ func (p *jsonParser) object(cols []*batch.Vector, si *structInfo) error {
 		sc.i++
 		return nil
 	}
+	var partial error
 	for pos := 0; ; pos++ {
 		sc.ws()
 		key, err := sc.str()
@@ -232,8 +265,21 @@ func (p *jsonParser) object(cols []*batch.Vector, si *structInfo) error {
 			idx, ok = si.index[key]
 		}
 		if ok {
+			start := sc.i
 			if err := p.value(cols[idx], si.nested[idx]); err != nil {
-				return err
+				if !isPartial(err) {
+					// A value of the wrong type (valid JSON all the same) is null; a
+					// syntax error spoils the whole record.
+					sc.i = start
+					if sc.skip() != nil {
+						return err
+					}
+					setLastNull(cols[idx])
+					err = &partialError{err}
+				}
+				if partial == nil {
+					partial = err
+				}
 			}
 		} else if err := sc.skip(); err != nil {
 			return err
@@ -241,15 +287,13 @@ func (p *jsonParser) object(cols []*batch.Vector, si *structInfo) error {
 		sc.ws()
 		c := sc.next()
 		if c == '}' {
-			return nil
+			return partial
 		}
 		if c != ',' {
 			return sc.errorf("expected ',' or '}'")
 		}
 	}
 }
-
-var errType = errors.New("type mismatch")
 
 // value parses the next JSON value into the last row of v (already null).
 func (p *jsonParser) value(v *batch.Vector, si *structInfo) error {

@@ -74,7 +74,7 @@ func TestJSONPermissive(t *testing.T) {
 	bs := parse(t, "json", st, nil, badJSON)
 	checkRows(t, bs, [][]any{
 		{int32(1), "x", nil},
-		{nil, nil, `{"a":"text","b":"y"}`},
+		{nil, "y", `{"a":"text","b":"y"}`}, // partial result: only the bad value is null
 		{nil, nil, `{"a":2,"b":`},
 		{nil, nil, `{"a":99999999999}`},
 		{nil, nil, `[1,2]`},
@@ -82,8 +82,13 @@ func TestJSONPermissive(t *testing.T) {
 	})
 	bs = parse(t, "json", schemaOf(t, "a", "int", "b", "string"), nil, badJSON)
 	checkRows(t, bs, [][]any{
-		{int32(1), "x"}, {nil, nil}, {nil, nil}, {nil, nil}, {nil, nil}, {int32(3), "z"},
+		{int32(1), "x"}, {nil, "y"}, {nil, nil}, {nil, nil}, {nil, nil}, {int32(3), "z"},
 	})
+	// Partial results inside nested structs; a bad array is null as a whole.
+	st = schemaOf(t, "a", "int", "s", "struct<x:int,y:int>", "l", "array<int>", "_corrupt_record", "string")
+	rec := `{"a":1,"s":{"x":"bad","y":2},"l":[1,"two"]}`
+	bs = parse(t, "json", st, nil, rec+"\n")
+	checkRows(t, bs, [][]any{{int32(1), []any{nil, int32(2)}, nil, rec}})
 }
 
 func TestJSONDropMalformed(t *testing.T) {

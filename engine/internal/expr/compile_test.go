@@ -213,6 +213,7 @@ func TestStringFunctions(t *testing.T) {
 		{"replace(name, 'i', 'I')", "string", []any{"LILeI", "HanmeImeI", nil, "LIly"}},
 		{"initcap('hello wORLD')", "string", []any{"Hello World", "Hello World", "Hello World", "Hello World"}},
 		{"reverse(name)", "string", []any{"ieLiL", "iemiemnaH", nil, "yliL"}},
+		{"format_string('%.2f|%5.1f|%-3s|%03d', 0.125, 2.675, 'a', 7)", "string", []any{"0.13|  2.7|a  |007", "0.13|  2.7|a  |007", "0.13|  2.7|a  |007", "0.13|  2.7|a  |007"}},
 		{"format_string('%s is %d (%.2f)', name, age, score)", "string", []any{"LiLei is 12 (75.50)", "Hanmeimei is 16 (90.00)", "null is null (null)", "Lily is 15 (68.00)"}},
 	})
 }
@@ -223,6 +224,8 @@ func TestMathFunctions(t *testing.T) {
 		{"round(2.5)", "double", []any{3.0, 3.0, 3.0, 3.0}},
 		{"round(-2.5)", "double", []any{-3.0, -3.0, -3.0, -3.0}},
 		{"round(1.005, 2)", "double", []any{1.01, 1.01, 1.01, 1.01}},
+		{"round(2.675, 2)", "double", []any{2.68, 2.68, 2.68, 2.68}},
+		{"round(cast(0.125 as float), 2)", "float", []any{float32(0.13), float32(0.13), float32(0.13), float32(0.13)}},
 		{"bround(2.5)", "double", []any{2.0, 2.0, 2.0, 2.0}},
 		{"round(score / 7, 3)", "double", []any{10.786, 12.857, nil, 9.714}},
 		{"round(amount, -1)", "bigint", []any{int64(100), int64(10), nil, int64(0)}},

@@ -988,6 +988,12 @@ func formatString(format string, args []any, ts []types.DataType, loc *time.Loca
 			if !strings.Contains(spec, ".") {
 				spec += ".6"
 			}
+			if conv == 'f' && !math.IsNaN(d) && !math.IsInf(d, 0) {
+				// Java rounds the shortest decimal text half-up (0.125 -> 0.13).
+				if prec, err := strconv.Atoi(spec[strings.IndexByte(spec, '.')+1:]); err == nil {
+					d = roundDecimal(strconv.FormatFloat(d, 'g', -1, 64), prec, false, 64)
+				}
+			}
 			s := fmt.Sprintf("%"+spec+string(conv), d)
 			if comma {
 				s = groupThousands(s)
@@ -1493,7 +1499,8 @@ func roundValue(v any, scale int, halfEven bool) any {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 			return x
 		}
-		return float32(roundDecimal(strconv.FormatFloat(float64(x), 'g', -1, 32), scale, halfEven, 32))
+		// Spark widens the float to a double first and rounds that double's decimal text.
+		return float32(roundDecimal(strconv.FormatFloat(float64(x), 'g', -1, 64), scale, halfEven, 32))
 	}
 	return nil
 }

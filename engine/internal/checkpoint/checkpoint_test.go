@@ -317,3 +317,19 @@ func TestOffsetConf(t *testing.T) {
 		t.Fatal("OffsetConf kept an unrelated setting")
 	}
 }
+
+func TestOpenTornMetadata(t *testing.T) {
+	dir := t.TempDir()
+	// Torn before any batch was planned: a new id is written.
+	os.WriteFile(filepath.Join(dir, "metadata"), []byte(`{"id":"12`), 0o644)
+	c, err := Open(dir)
+	if err != nil || len(c.ID()) != 36 {
+		t.Fatalf("Open with torn metadata and no offsets: %v, id %q", err, c.ID())
+	}
+	// Torn after batches ran: the query id is lost, which must not pass silently.
+	c.WriteOffsets(0, OffsetSeq{})
+	os.WriteFile(filepath.Join(dir, "metadata"), nil, 0o644)
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Open with torn metadata after batch 0 = %v, want ErrCorrupt", err)
+	}
+}

@@ -53,7 +53,7 @@ func TestReadBackWithEngineReader(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A failed attempt's file, never committed.
-			if _, err := s.writePart(second); err != nil {
+			if _, err := s.writePart(second, "00000000-0000-0000-0000-000000000000", 0); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.AddBatch(ctx, 1, second); err != nil {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -152,6 +153,7 @@ type Sink struct {
 	log     *MetadataLog
 	ext     string // file name extension, e.g. ".snappy.parquet"
 	gzip    bool
+	maxRows int            // maxRecordsPerFile; 0 for no limit
 	text    batchWriter    // csv and json
 	parquet *parquetWriter // parquet
 }
@@ -174,6 +176,15 @@ func New(format, path string, opts map[string]string, schema *types.StructType, 
 	o := newOptions(opts)
 	s := &Sink{format: strings.ToLower(format), path: path, schema: schema}
 	var err error
+	if v := o.get("maxRecordsPerFile", "0"); v != "0" {
+		n, perr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if perr != nil {
+			return nil, fmt.Errorf("maxRecordsPerFile must be an integer, got %q", v)
+		}
+		if n > 0 {
+			s.maxRows = int(min(n, 1<<31))
+		}
+	}
 	switch s.format {
 	case "csv", "json":
 		switch c := strings.ToLower(o.get("compression", o.get("codec", "none"))); c {
@@ -267,31 +278,65 @@ func (s *Sink) AddBatch(ctx context.Context, batchID int64, data *batch.Batch) e
 		return err
 	}
 	var files []FileStatus
-	if data != nil && data.N > 0 {
-		if len(data.Cols) != len(s.schema.Fields) {
-			return fmt.Errorf("file sink: batch has %d columns, the sink's schema %d", len(data.Cols), len(s.schema.Fields))
-		}
-		st, err := s.writePart(data)
-		if err != nil {
-			return err
-		}
-		files = append(files, st)
-	}
-	if err := s.log.Add(batchID, files); err != nil {
+	removeFiles := func() {
 		for _, f := range files {
 			if p, perr := f.LocalPath(); perr == nil {
 				os.Remove(p)
 			}
 		}
+	}
+	if data != nil && data.N > 0 {
+		if len(data.Cols) != len(s.schema.Fields) {
+			return fmt.Errorf("file sink: batch has %d columns, the sink's schema %d", len(data.Cols), len(s.schema.Fields))
+		}
+		// One job id per batch; files are numbered c000, c001, ... when
+		// maxRecordsPerFile splits the batch.
+		job := uuid.NewString()
+		step := data.N
+		if s.maxRows > 0 {
+			step = s.maxRows
+		}
+		for lo, counter := 0, 0; lo < data.N; lo, counter = lo+step, counter+1 {
+			part := data
+			if hi := min(lo+step, data.N); lo > 0 || hi < data.N {
+				part = slice(data, lo, hi)
+			}
+			st, err := s.writePart(part, job, counter)
+			if err != nil {
+				removeFiles()
+				return err
+			}
+			files = append(files, st)
+			if err := ctx.Err(); err != nil {
+				removeFiles()
+				return err
+			}
+		}
+		if err := syncDir(s.dir); err != nil {
+			removeFiles()
+			return fmt.Errorf("file sink: syncing %s: %w", s.dir, err)
+		}
+	}
+	if err := s.log.Add(batchID, files); err != nil {
+		removeFiles()
 		return fmt.Errorf("file sink: committing batch %d: %w", batchID, err)
 	}
 	return nil
 }
 
+// slice returns rows [lo, hi) of b.
+func slice(b *batch.Batch, lo, hi int) *batch.Batch {
+	idx := make([]int, hi-lo)
+	for i := range idx {
+		idx[i] = lo + i
+	}
+	return b.Take(idx)
+}
+
 // writePart writes data to a new part file named as Spark names them
-// (part-00000-<uuid>-c000<ext>) and returns its log entry.
-func (s *Sink) writePart(data *batch.Batch) (FileStatus, error) {
-	name := "part-00000-" + uuid.NewString() + "-c000" + s.ext
+// (part-00000-<job uuid>-c<counter, 3 digits><ext>) and returns its log entry.
+func (s *Sink) writePart(data *batch.Batch, job string, counter int) (FileStatus, error) {
+	name := fmt.Sprintf("part-00000-%s-c%03d%s", job, counter, s.ext)
 	p := filepath.Join(s.dir, name)
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
@@ -303,9 +348,6 @@ func (s *Sink) writePart(data *batch.Batch) (FileStatus, error) {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = syncDir(s.dir)
 	}
 	var fi os.FileInfo
 	if err == nil {

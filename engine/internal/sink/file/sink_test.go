@@ -613,3 +613,34 @@ func TestAppendDoubleMatchesJava(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxRecordsPerFile(t *testing.T) {
+	schema := types.NewStructType().Add("v", "long")
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := New("csv", dir, map[string]string{"maxRecordsPerFile": "2"}, schema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := batch.New(schema, 5)
+	for i := range 5 {
+		b.AppendRow([]any{int64(i)})
+	}
+	if err := s.AddBatch(context.Background(), 0, b); err != nil {
+		t.Fatal(err)
+	}
+	files, _, _ := CommittedFiles(dir)
+	var contents []string
+	for i, f := range files {
+		if want := fmt.Sprintf("-c%03d.csv", i); !strings.HasSuffix(f, want) || filepath.Base(f)[:47] != filepath.Base(files[0])[:47] {
+			t.Fatalf("file %d = %s, want the batch's job id and suffix %s", i, f, want)
+		}
+		c, _ := os.ReadFile(f)
+		contents = append(contents, string(c))
+	}
+	if !reflect.DeepEqual(contents, []string{"0\n1\n", "2\n3\n", "4\n"}) {
+		t.Fatalf("contents = %q", contents)
+	}
+	if _, err := New("csv", dir, map[string]string{"maxRecordsPerFile": "x"}, schema, nil); err == nil {
+		t.Fatal("accepted a bad maxRecordsPerFile")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -384,5 +385,35 @@ func TestFileSourceCleanSource(t *testing.T) {
 		if _, err := Open(Spec{Format: "text", Paths: []string{in}, Options: o}); err == nil || err.Error() != want {
 			t.Fatalf("%v: got %v", opts, err)
 		}
+	}
+}
+
+func TestFileSourceOddFiles(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "a.txt", "a\n", base)
+	// A named pipe would block a reader forever: it is not a data file.
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := openFiles(t, Spec{Format: "text", Paths: []string{dir}})
+	off, rows := next(t, s, "")
+	if !reflect.DeepEqual(rows, textRows("a")) {
+		t.Fatalf("%v", rows)
+	}
+	// A logged file replaced by a directory: a clear error naming it.
+	p := writeFile(t, dir, "b.txt", "b\n", base.Add(time.Second))
+	end, err := s.LatestOffset(context.Background(), off)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(p)
+	os.Mkdir(p, 0o755)
+	_, err = s.GetBatch(context.Background(), off, end)
+	if err == nil || !strings.Contains(err.Error(), "reading "+p) || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("got %v", err)
+	}
+	// A bad boolean option.
+	if _, err := Open(Spec{Format: "text", Paths: []string{dir}, Options: map[string]string{"latestFirst": "maybe"}}); err == nil || err.Error() != "latestFirst flag can be true or false" {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -95,7 +95,10 @@ func listFiles(paths []string, mustExist bool) ([]fileInfo, error) {
 				return nil, fmt.Errorf("listing %s: %w", r, err)
 			}
 			if !st.IsDir() {
-				add(fileInfo{path: r, modMs: st.ModTime().UnixMilli(), size: st.Size()})
+				// Pipes and devices would block or never end: only regular files.
+				if st.Mode().IsRegular() {
+					add(fileInfo{path: r, modMs: st.ModTime().UnixMilli(), size: st.Size()})
+				}
 				continue
 			}
 			if err := listDir(r, add); err != nil {

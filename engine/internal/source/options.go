@@ -42,7 +42,7 @@ func (o options) boolean(key string, def bool) (bool, error) {
 	case "false":
 		return false, nil
 	}
-	return false, fmt.Errorf("%s should be a boolean value, but got %q", key, v)
+	return false, fmt.Errorf("%s flag can be true or false", key)
 }
 
 func (o options) integer(key string, def int64) (int64, error) {

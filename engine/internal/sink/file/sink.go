@@ -32,9 +32,6 @@ var (
 	ErrCheckpointLocationRequired = errors.New(`checkpointLocation must be specified either through option("checkpointLocation", ...) or SparkSession.conf.set("spark.sql.streaming.checkpointLocation", ...)`)
 )
 
-// Formats lists the formats New accepts.
-var Formats = []string{"csv", "json", "parquet"}
-
 // IsFormat reports whether format (any case) is a file sink format.
 func IsFormat(format string) bool {
 	switch strings.ToLower(format) {

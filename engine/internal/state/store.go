@@ -3,6 +3,11 @@
 // HDFSBackedStateStore: the live map is in memory; each committed version is also written
 // as a delta file (and now and then a full snapshot) under the checkpoint, from which Load
 // rebuilds any retained version after a restart.
+//
+// Versions follow Spark's: batch N runs on version N and commits version N+1. An operator
+// calls Load(N) when batch N starts (free when the store already holds N; a rebuild from
+// files after a restart, including a re-run of N) and Commit at its end, every batch, so
+// version and batch id stay aligned.
 package state
 
 import (

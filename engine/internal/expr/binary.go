@@ -771,8 +771,12 @@ func (c *compiler) like(x *Like) (*evaluator, error) {
 	if p.constant && p.value != nil {
 		re, err := compilePat(p.value.(string))
 		if err != nil {
+			fn := "like"
+			if x.Regex {
+				fn = "rlike"
+			}
 			return nil, analysisErr("INVALID_PARAMETER_VALUE.PATTERN",
-				"The value of parameter(s) `regexp` in `%s` is invalid: '%s'.", strings.ToLower(strings.TrimSpace(map[bool]string{true: "rlike", false: "like"}[x.Regex])), p.value)
+				"The value of parameter(s) `regexp` in `%s` is invalid: '%s'.", fn, p.value)
 		}
 		ev = &evaluator{typ: types.BooleanType, nullable: s.nullable, node: x, fn: func(b *batch.Batch) (*batch.Vector, error) {
 			v, err := s.fn(b)
@@ -787,16 +791,14 @@ func (c *compiler) like(x *Like) (*evaluator, error) {
 			return out, nil
 		}}
 	} else {
+		// A pattern that varies per row is compiled once per distinct value; an invalid
+		// one matches nothing (null).
 		cache := map[string]*regexp.Regexp{}
-		var failure error
 		ev = c.rowFunc(x, types.BooleanType, []*evaluator{s, p}, func(a []any) any {
 			pat := a[1].(string)
 			re, ok := cache[pat]
 			if !ok {
-				var err error
-				if re, err = compilePat(pat); err != nil && failure == nil {
-					failure = err
-				}
+				re, _ = compilePat(pat)
 				cache[pat] = re
 			}
 			if re == nil {

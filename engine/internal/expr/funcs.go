@@ -1890,12 +1890,10 @@ func (c *compiler) collectionFunc(name string, x *Call, args []*evaluator) (*eva
 		if err := arity(x, 2, 3); err != nil {
 			return nil, true, err
 		}
-		at, ok := args[0].typ.(*types.ArrayType)
-		if !ok {
+		if _, ok := args[0].typ.(*types.ArrayType); !ok {
 			return nil, true, inputTypeErr(x, 0, "\"ARRAY\"", args[0])
 		}
 		arr := c.cast(args[0], types.NewArrayType(types.StringType))
-		_ = at
 		sep, err := c.toStr(x, 1, args[1])
 		if err != nil {
 			return nil, true, err

@@ -392,3 +392,28 @@ func TestStoreRandomAgainstModel(t *testing.T) {
 		check(fmt.Sprintf("round %d commit", round), committed, true)
 	}
 }
+
+func TestStoreStaleSnapshotOfFailedAttempt(t *testing.T) {
+	dir := t.TempDir()
+	opts := Options{SnapshotInterval: 2}
+	s, _ := Open(dir, opts)
+	s.Put([]byte("a"), []byte("1"))
+	s.Commit() // version 1
+	// A failed attempt of version 2 wrote a delta and a snapshot, then died.
+	s.Put([]byte("a"), []byte("bad"))
+	s.Commit()
+	// Restart with a snapshot interval that does not snapshot version 2 this time.
+	s, _ = Open(dir, Options{SnapshotInterval: 5})
+	if err := s.Load(1); err != nil {
+		t.Fatal(err)
+	}
+	s.Put([]byte("a"), []byte("good"))
+	s.Commit()
+	s, _ = Open(dir, opts)
+	if err := s.Load(2); err != nil {
+		t.Fatal(err)
+	}
+	if got := contents(s); !reflect.DeepEqual(got, []string{"a=good"}) {
+		t.Fatalf("version 2 = %v, want the re-run's state", got)
+	}
+}

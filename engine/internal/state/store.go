@@ -243,6 +243,10 @@ func (s *Store) Commit() (int64, error) {
 			if err := s.cleanup(next); err != nil {
 				return 0, err
 			}
+		} else if err := os.Remove(s.filePath(next, "snapshot")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			// A snapshot of this version left by a failed attempt would shadow the delta
+			// just written; it must go.
+			return 0, fmt.Errorf("removing stale state snapshot: %w", err)
 		}
 	}
 	for _, e := range s.pending {

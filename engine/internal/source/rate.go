@@ -33,6 +33,7 @@ type RateSource struct {
 	desc          string
 	createdMs     int64
 	now           func() time.Time
+	latest        Offset
 }
 
 var _ Source = (*RateSource)(nil)
@@ -75,7 +76,8 @@ func openRate(spec Spec) (*RateSource, error) {
 	}
 	s := &RateSource{
 		rowsPerSecond: rows, rampUpSeconds: rampSec, partitions: parts, now: time.Now,
-		desc: fmt.Sprintf("RateStreamV2[rowsPerSecond=%d, rampUpTimeSeconds=%d, numPartitions=%s]", rows, rampSec, partsDesc),
+		// Spark's description really lacks the closing bracket.
+		desc: fmt.Sprintf("RateStreamV2[rowsPerSecond=%d, rampUpTimeSeconds=%d, numPartitions=%s", rows, rampSec, partsDesc),
 	}
 	if s.createdMs, err = rateCreationTime(spec.MetadataDir, s.now); err != nil {
 		return nil, err
@@ -157,10 +159,16 @@ func (s *RateSource) LatestOffset(ctx context.Context, start Offset) (Offset, er
 		return start, err
 	}
 	if sec <= max(from, 0) {
+		s.latest = start
 		return start, nil
 	}
-	return Offset(strconv.FormatInt(sec, 10)), nil
+	s.latest = Offset(strconv.FormatInt(sec, 10))
+	return s.latest, nil
 }
+
+// ReportLatestOffset is the progress report's latestOffset: Spark shows the end offset of
+// sources without admission control.
+func (s *RateSource) ReportLatestOffset() Offset { return s.latest }
 
 // GetBatch implements Source: one batch per partition.
 func (s *RateSource) GetBatch(ctx context.Context, start, end Offset) ([]*batch.Batch, error) {

@@ -44,7 +44,7 @@ func TestRateSource(t *testing.T) {
 	if r.createdMs != created.UnixMilli() {
 		t.Fatalf("creation time %d", r.createdMs)
 	}
-	if r.Description() != "RateStreamV2[rowsPerSecond=4, rampUpTimeSeconds=0, numPartitions=2]" {
+	if r.Description() != "RateStreamV2[rowsPerSecond=4, rampUpTimeSeconds=0, numPartitions=2" {
 		t.Fatalf("description %q", r.Description())
 	}
 	ctx := context.Background()
@@ -53,7 +53,7 @@ func TestRateSource(t *testing.T) {
 	}
 	now = created.Add(1500 * time.Millisecond)
 	off, err := r.LatestOffset(ctx, "")
-	if err != nil || off != "1" {
+	if err != nil || off != "1" || r.ReportLatestOffset() != "1" {
 		t.Fatalf("%q %v", off, err)
 	}
 	bs, err := r.GetBatch(ctx, "", off)
@@ -89,7 +89,7 @@ func TestRateSource(t *testing.T) {
 		t.Fatalf("log %q", data)
 	}
 	d, _ := Open(Spec{Format: "rate", Options: map[string]string{"rampUpTime": "5s"}, DefaultParallelism: 3})
-	if d.Description() != "RateStreamV2[rowsPerSecond=1, rampUpTimeSeconds=5, numPartitions=default]" || d.(*RateSource).partitions != 3 {
+	if d.Description() != "RateStreamV2[rowsPerSecond=1, rampUpTimeSeconds=5, numPartitions=default" || d.(*RateSource).partitions != 3 {
 		t.Fatal(d.Description())
 	}
 	for opt, want := range map[string]string{
@@ -100,7 +100,7 @@ func TestRateSource(t *testing.T) {
 			t.Fatalf("%s: %v", opt, err)
 		}
 	}
-	if r, err := Open(Spec{Format: "rate", Schema: RateSchema()}); err != nil || r.Description() != "RateStreamV2[rowsPerSecond=1, rampUpTimeSeconds=0, numPartitions=default]" {
+	if r, err := Open(Spec{Format: "rate", Schema: RateSchema()}); err != nil || r.Description() != "RateStreamV2[rowsPerSecond=1, rampUpTimeSeconds=0, numPartitions=default" {
 		t.Fatalf("the rate schema itself is accepted: %v", err)
 	}
 	if _, err := Open(Spec{Format: "rate", Schema: TextSchema()}); err == nil || err.Error() != "The rate source does not support a user-specified schema." {
@@ -213,7 +213,7 @@ func TestSocketSource(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	off, _ := src.LatestOffset(context.Background(), "1")
-	if off != "3" {
+	if off != "3" || src.(interface{ ReportLatestOffset() Offset }).ReportLatestOffset() != "3" {
 		t.Fatalf("offset %q", off)
 	}
 	bs, _ = src.GetBatch(context.Background(), "1", off)

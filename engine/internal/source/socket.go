@@ -39,6 +39,7 @@ type SocketSource struct {
 	eof      bool    // the peer closed the connection
 	readErr  error
 	reported int64 // count when LatestOffset last ran
+	latest   Offset
 	wake     func()
 }
 
@@ -162,9 +163,19 @@ func (s *SocketSource) LatestOffset(ctx context.Context, start Offset) (Offset, 
 		return start, s.readErr
 	}
 	if s.count == 0 {
+		s.latest = start
 		return start, nil
 	}
-	return Offset(strconv.FormatInt(s.count-1, 10)), nil
+	s.latest = Offset(strconv.FormatInt(s.count-1, 10))
+	return s.latest, nil
+}
+
+// ReportLatestOffset is the progress report's latestOffset: Spark shows the end offset of
+// sources without admission control.
+func (s *SocketSource) ReportLatestOffset() Offset {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latest
 }
 
 // GetBatch implements Source.

@@ -518,6 +518,7 @@ func (c *compiler) now() time.Time {
 	return time.Now()
 }
 
+// timeFunc compiles the date and time functions.
 func (c *compiler) timeFunc(name string, x *Call, args []*evaluator) (*evaluator, bool, error) {
 	loc := c.loc
 	switch name {

@@ -286,6 +286,12 @@ func (s *Sink) AddBatch(ctx context.Context, batchID int64, data *batch.Batch) e
 		if len(data.Cols) != len(s.schema.Fields) {
 			return fmt.Errorf("file sink: batch has %d columns, the sink's schema %d", len(data.Cols), len(s.schema.Fields))
 		}
+		for i, c := range data.Cols {
+			if f := s.schema.Fields[i]; !types.Equal(c.Type, f.DataType) {
+				return fmt.Errorf("file sink: column %q is %s in the batch but %s in the sink's schema",
+					f.Name, c.Type.SimpleString(), f.DataType.SimpleString())
+			}
+		}
 		// One job id per batch; files are numbered c000, c001, ... when
 		// maxRecordsPerFile splits the batch.
 		job := uuid.NewString()

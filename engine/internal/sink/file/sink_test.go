@@ -543,6 +543,12 @@ func TestErrors(t *testing.T) {
 	if _, err := New("json", t.TempDir(), map[string]string{"compression": "brotli"}, schema, nil); err == nil {
 		t.Fatal("json accepted an unknown codec")
 	}
+	s, _ := New("parquet", t.TempDir(), nil, schema, nil)
+	wrong := batch.New(types.NewStructType().Add("v", "long"), 1)
+	wrong.AppendRow([]any{int64(1)})
+	if err := s.AddBatch(context.Background(), 0, wrong); err == nil || err.Error() != `file sink: column "v" is bigint in the batch but string in the sink's schema` {
+		t.Fatalf("mismatched batch: %v", err)
+	}
 	dup := types.NewStructType().Add("a", "int").Add("A", "int")
 	if _, err := New("json", t.TempDir(), nil, dup, nil); err == nil || !strings.Contains(err.Error(), "COLUMN_ALREADY_EXISTS") {
 		t.Fatalf("duplicate columns: %v", err)

@@ -325,14 +325,29 @@ func (s *FileSource) loadLog() error {
 	return nil
 }
 
-// writeLog records batch id's files: atomically (temporary file, then rename) so a crash
-// leaves either the whole entry or none.
+// logCompactInterval is Spark's spark.sql.streaming.fileSource.log.compactInterval: every
+// tenth batch is written as N.compact holding the entries of all batches so far, after
+// which the older batch files are deleted.
+const logCompactInterval = 10
+
+// writeLog records batch id's files: atomically (a temporary file linked into place, which
+// fails if the batch exists) so a crash leaves either the whole entry or none.
 func (s *FileSource) writeLog(id int64, entries []FileLogEntry) error {
 	if s.metaDir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(s.metaDir, 0o755); err != nil {
 		return fmt.Errorf("file source log: %w", err)
+	}
+	name := strconv.FormatInt(id, 10)
+	compact := (id+1)%logCompactInterval == 0
+	if compact {
+		name += ".compact"
+		var all []FileLogEntry
+		for b := int64(0); b < id; b++ {
+			all = append(all, s.batches[b]...)
+		}
+		entries = append(all, entries...)
 	}
 	var b strings.Builder
 	b.WriteString("v1")
@@ -344,34 +359,43 @@ func (s *FileSource) writeLog(id int64, entries []FileLogEntry) error {
 		b.WriteByte('\n')
 		b.Write(js)
 	}
-	final := filepath.Join(s.metaDir, strconv.FormatInt(id, 10))
-	if _, err := os.Stat(final); err == nil {
+	final := filepath.Join(s.metaDir, name)
+	tmp := filepath.Join(s.metaDir, "."+name+".tmp")
+	if err := writeSynced(tmp, b.String()); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("file source log: %w", err)
+	}
+	err := os.Link(tmp, final)
+	os.Remove(tmp)
+	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("file source log %s: batch %d already exists; is another query using this checkpoint?", s.metaDir, id)
 	}
-	tmp := filepath.Join(s.metaDir, "."+strconv.FormatInt(id, 10)+".tmp")
-	f, err := os.Create(tmp)
 	if err != nil {
 		return fmt.Errorf("file source log: %w", err)
 	}
-	if _, err := f.WriteString(b.String()); err != nil {
+	if compact {
+		// The compaction holds every earlier entry: the older files can go.
+		for b := int64(0); b < id; b++ {
+			os.Remove(filepath.Join(s.metaDir, strconv.FormatInt(b, 10)))
+		}
+	}
+	return nil
+}
+
+func writeSynced(path, content string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(content); err != nil {
 		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("file source log: %w", err)
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("file source log: %w", err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("file source log: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("file source log: %w", err)
-	}
-	return nil
+	return f.Close()
 }
 
 // Schema implements Source.

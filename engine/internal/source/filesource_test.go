@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -415,5 +416,54 @@ func TestFileSourceOddFiles(t *testing.T) {
 	// A bad boolean option.
 	if _, err := Open(Spec{Format: "text", Paths: []string{dir}, Options: map[string]string{"latestFirst": "maybe"}}); err == nil || err.Error() != "latestFirst flag can be true or false" {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestFileSourceLogCompaction(t *testing.T) {
+	dir := t.TempDir()
+	meta := filepath.Join(t.TempDir(), "sources", "0")
+	spec := Spec{Format: "text", Paths: []string{dir}, MetadataDir: meta, Options: map[string]string{"maxFilesPerTrigger": "1"}}
+	s := openFiles(t, spec)
+	off := Offset("")
+	for i := 0; i < 12; i++ {
+		writeFile(t, dir, fmt.Sprintf("f%02d.txt", i), fmt.Sprintf("v%d\n", i), base.Add(time.Duration(i)*time.Second))
+		off, _ = next(t, s, off)
+	}
+	ents, err := os.ReadDir(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "10,11,9.compact" {
+		t.Fatalf("log files %v", names)
+	}
+	data, _ := os.ReadFile(filepath.Join(meta, "9.compact"))
+	if lines := strings.Split(string(data), "\n"); len(lines) != 11 || lines[0] != "v1" ||
+		lines[10] != `{"path":"`+fileURI(filepath.Join(dir, "f09.txt"))+`","timestamp":`+fmt.Sprint(base.Add(9*time.Second).UnixMilli())+`,"batchId":9}` {
+		t.Fatalf("compact file:\n%s", data)
+	}
+	// A restart replays any batch, from the compaction or the files after it.
+	s2 := openFiles(t, spec)
+	for _, c := range []struct {
+		from, to Offset
+		want     string
+	}{{"", logOffset(0), "v0"}, {logOffset(4), logOffset(5), "v5"}, {logOffset(9), logOffset(11), "v10,v11"}} {
+		bs, err := s2.GetBatch(context.Background(), c.from, c.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rowsOf(bs) {
+			got = append(got, r[0].(string))
+		}
+		if strings.Join(got, ",") != c.want {
+			t.Fatalf("%s..%s: %v", c.from, c.to, got)
+		}
+	}
+	if end, _ := s2.LatestOffset(context.Background(), off); end != off {
+		t.Fatalf("no new files, but offset %s", end)
 	}
 }

@@ -137,7 +137,12 @@ type parquetWriter struct {
 	codec    compress.Codec
 	metadata string // Spark's row metadata: the schema as JSON
 	cols     [][]parquet.Value
+	// rowGroupRows bounds a row group, so a huge batch is not held in memory whole.
+	rowGroupRows int
 }
+
+// defaultRowGroupRows: about Spark's 128 MB row groups for narrow rows.
+const defaultRowGroupRows = 1 << 20
 
 // parquetCodecs maps the compression option to a codec and Spark's file-name extension.
 func parquetCodec(name string) (compress.Codec, string, error) {
@@ -157,7 +162,7 @@ func parquetCodec(name string) (compress.Codec, string, error) {
 }
 
 func newParquetWriter(schema *types.StructType, codec compress.Codec) (*parquetWriter, error) {
-	w := &parquetWriter{schema: schema, codec: codec}
+	w := &parquetWriter{schema: schema, codec: codec, rowGroupRows: defaultRowGroupRows}
 	names := make([]string, len(schema.Fields))
 	nodes := make([]parquet.Node, len(schema.Fields))
 	next := 0
@@ -187,9 +192,17 @@ func (w *parquetWriter) writeBatch(out io.Writer, b *batch.Batch) error {
 		parquet.KeyValueMetadata("org.apache.spark.version", "3.5.0"),
 		parquet.KeyValueMetadata("org.apache.spark.sql.parquet.row.metadata", w.metadata),
 		parquet.CreatedBy("runnel", "1", ""))
-	columns := pw.ColumnWriters()
+	inGroup := 0
 	for lo := 0; lo < b.N; lo += parquetChunkRows {
 		hi := min(lo+parquetChunkRows, b.N)
+		if inGroup >= w.rowGroupRows {
+			if err := pw.Flush(); err != nil {
+				return fmt.Errorf("writing parquet row group: %w", err)
+			}
+			inGroup = 0
+		}
+		inGroup += hi - lo
+		columns := pw.ColumnWriters()
 		for c := range w.cols {
 			w.cols[c] = w.cols[c][:0]
 		}

@@ -650,3 +650,33 @@ func TestMaxRecordsPerFile(t *testing.T) {
 		t.Fatal("accepted a bad maxRecordsPerFile")
 	}
 }
+
+func TestParquetRowGroups(t *testing.T) {
+	schema := types.NewStructType().Add("v", "long").Add("s", "string")
+	s, err := New("parquet", filepath.Join(t.TempDir(), "out"), nil, schema, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.parquet.rowGroupRows = 2 * parquetChunkRows
+	const n = 5*parquetChunkRows + 17
+	b := batch.New(schema, n)
+	for i := range n {
+		b.AppendRow([]any{int64(i), fmt.Sprint(i)})
+	}
+	p, _ := addAndRead(t, s, 0, b)
+	f, _ := os.Open(p)
+	defer f.Close()
+	fi, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pf.RowGroups()) != 3 || pf.NumRows() != n {
+		t.Fatalf("%d row groups, %d rows; want 3 and %d", len(pf.RowGroups()), pf.NumRows(), n)
+	}
+	for i, row := range readParquetRows(t, pf) {
+		if row[0] != int64(i) || row[1] != fmt.Sprint(i) {
+			t.Fatalf("row %d = %v", i, row)
+		}
+	}
+}

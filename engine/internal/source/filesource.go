@@ -538,7 +538,32 @@ func (s *FileSource) GetBatch(ctx context.Context, start, end Offset) ([]*batch.
 			out = append(out, bs...)
 		}
 	}
-	return out, nil
+	return coalesce(s.schema, out, s.reader.batchRows), nil
+}
+
+// coalesce joins runs of small batches (one per small file) into batches of up to max
+// rows, so operators downstream see few large batches.
+func coalesce(schema *types.StructType, bs []*batch.Batch, max int) []*batch.Batch {
+	if len(bs) < 2 {
+		return bs
+	}
+	var out, run []*batch.Batch
+	rows := 0
+	flush := func() {
+		if len(run) > 0 {
+			out = append(out, batch.Concat(schema, run))
+		}
+		run, rows = nil, 0
+	}
+	for _, b := range bs {
+		if rows+b.N > max {
+			flush()
+		}
+		run = append(run, b)
+		rows += b.N
+	}
+	flush()
+	return out
 }
 
 // Files lists the files of log batches (start, end], as local paths (for progress

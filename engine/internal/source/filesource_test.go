@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
 )
 
 var base = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -466,4 +468,24 @@ func TestFileSourceLogCompaction(t *testing.T) {
 	if end, _ := s2.LatestOffset(context.Background(), off); end != off {
 		t.Fatalf("no new files, but offset %s", end)
 	}
+}
+
+func TestCoalesce(t *testing.T) {
+	st := TextSchema()
+	mk := func(vals ...string) *batch.Batch {
+		b := batch.New(st, len(vals))
+		for _, v := range vals {
+			b.AppendRow([]any{v})
+		}
+		return b
+	}
+	out := coalesce(st, []*batch.Batch{mk("a"), mk("b", "c"), mk("d", "e", "f"), mk("g")}, 3)
+	var sizes []int
+	for _, b := range out {
+		sizes = append(sizes, b.N)
+	}
+	if !reflect.DeepEqual(sizes, []int{3, 3, 1}) {
+		t.Fatalf("sizes %v", sizes)
+	}
+	checkRows(t, out, textRows("a", "b", "c", "d", "e", "f", "g"))
 }

@@ -222,7 +222,14 @@ func New(format, path string, opts map[string]string, schema *types.StructType, 
 	default:
 		return nil, fmt.Errorf("file sink: unsupported format %q (want csv, json or parquet)", format)
 	}
-	if s.dir, err = filepath.Abs(path); err != nil {
+	local := path
+	if strings.HasPrefix(local, "file:") {
+		// Spark accepts file: URIs ("file:/tmp/out", "file:///tmp/out").
+		if local, err = (FileStatus{Path: local}).LocalPath(); err != nil {
+			return nil, err
+		}
+	}
+	if s.dir, err = filepath.Abs(local); err != nil {
 		return nil, fmt.Errorf("file sink path %s: %w", path, err)
 	}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {

@@ -555,6 +555,19 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestFileURIPath(t *testing.T) {
+	dir := t.TempDir()
+	for _, uri := range []string{"file://" + dir + "/a", "file:" + dir + "/b"} {
+		s, err := New("json", uri, nil, types.NewStructType().Add("v", "long"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := filepath.Join(dir, uri[len(uri)-1:]); s.Dir() != want || s.Description() != "FileSink["+uri+"]" {
+			t.Fatalf("New(%q): dir %s, description %s", uri, s.Dir(), s.Description())
+		}
+	}
+}
+
 func TestGzipJSON(t *testing.T) {
 	schema := types.NewStructType().Add("v", "long")
 	s, err := New("json", filepath.Join(t.TempDir(), "out"), map[string]string{"compression": "gzip"}, schema, nil)

@@ -246,13 +246,30 @@ func (d *decoder) uvarint() int {
 		d.err = errShort
 		return 0
 	}
+	if k > 1 && d.b[k-1] == 0 {
+		// Not the shortest form: no encoder writes it, so the bytes are corrupt.
+		d.err = errors.New("state: corrupt encoded row: non-canonical length")
+		return 0
+	}
 	d.b = d.b[k:]
 	return int(n)
 }
 
 func (d *decoder) present() bool {
+	return d.flag()
+}
+
+// flag reads a 0/1 byte; anything else is corrupt data.
+func (d *decoder) flag() bool {
 	p := d.take(1)
-	return p != nil && p[0] == 1
+	if p == nil {
+		return false
+	}
+	if p[0] > 1 {
+		d.err = fmt.Errorf("state: corrupt encoded row: flag byte %d", p[0])
+		return false
+	}
+	return p[0] == 1
 }
 
 func (d *decoder) u32() uint32 {
@@ -319,8 +336,7 @@ func (d *decoder) value(t types.DataType) any {
 	case types.FloatID:
 		return math.Float32frombits(d.u32())
 	case types.BooleanID:
-		p := d.take(1)
-		return p != nil && p[0] == 1
+		return d.flag()
 	case types.StructID:
 		st := t.(*types.StructType)
 		out := make([]any, len(st.Fields))

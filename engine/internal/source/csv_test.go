@@ -169,7 +169,6 @@ func TestCSVBatchesSplit(t *testing.T) {
 	var sb strings.Builder
 	var want [][]any
 	for i := 0; i < 8; i++ {
-		sb.WriteString(strings.Repeat("", 0))
 		sb.WriteString(string(rune('0' + i)))
 		sb.WriteString("\n")
 		want = append(want, []any{int32(i)})

@@ -210,7 +210,7 @@ func parseISO(s string) (fields, bool) {
 				frac *= 10
 			}
 			f.nanos = frac
-			// Spark accepts more than 9 digits? No: stop at 9 and fail on more.
+			// More than 9 fraction digits leave text that no zone matches: rejected.
 		}
 	}
 	if i == len(s) {

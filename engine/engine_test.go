@@ -233,3 +233,20 @@ func TestStreamingWindowAggregationAvailableNow(t *testing.T) {
 	}
 	t.Log(buf.String())
 }
+
+// writeNamed writes one file atomically into dir with a modification time of second sec
+// after the series writeFiles uses.
+func writeNamed(t *testing.T, dir, name, text string, sec int64) {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mt := time.Unix(1_600_000_000+sec, 0)
+	if err := os.Chtimes(tmp, mt, mt); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}

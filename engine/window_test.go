@@ -143,3 +143,52 @@ func TestTradingWindowsCompleteWithoutWatermark(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// A query restarted on its checkpoint resumes with its window state and watermark: the
+// batches after the restart are those of an uninterrupted run.
+func TestTradingWindowsRestartFromCheckpoint(t *testing.T) {
+	s, out := newSession(t)
+	dir, cp := t.TempDir(), t.TempDir()
+	schema := T.NewStructType().Add("dt", "string").Add("amount", "integer").Add("price", "double")
+	query := func() *engine.DataFrame {
+		raw := s.ReadStream().Schema(schema).Option("maxFilesPerTrigger", 1).JSON(dir)
+		dfprice := raw.SelectExpr("cast(dt as timestamp) as dt", "amount", "price", "amount*price as volume").
+			WithWatermark("dt", "20 minutes")
+		return dfprice.GroupBy(F.Window(dfprice.Col("dt"), "10 minutes", "5 minutes")).
+			Agg(F.Sum("amount").Alias("amount"), F.Sum("volume").Alias("volume")).
+			SelectExpr("window", "window.start", "window.end", "volume/amount as avg_price")
+	}
+	run := func() *engine.StreamingQuery {
+		q, err := query().WriteStream().OutputMode("update").Format("console").
+			Option("checkpointLocation", cp).Trigger(engine.AvailableNow()).Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.AwaitTermination(); err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	writeFiles(t, dir, "json", trades[:3]...)
+	q1 := run()
+	// The rest of the trades arrive while the query is down.
+	for i, text := range trades[3:] {
+		name := fmt.Sprintf("%d.json", i+3)
+		writeNamed(t, dir, name, text, int64(10+i))
+	}
+	q2 := run()
+	if q1.ID() != q2.ID() || q1.RunID() == q2.RunID() {
+		t.Errorf("ids: %s/%s then %s/%s", q1.ID(), q1.RunID(), q2.ID(), q2.RunID())
+	}
+	want := consoleBatches(
+		[]windowRow{{"08:15", "08:25", "10004.0"}, {"08:20", "08:30", "10004.0"}},
+		[]windowRow{{"07:55", "08:05", "96.0"}, {"08:00", "08:10", "96.0"}},
+		[]windowRow{{"08:15", "08:25", "10003.0"}, {"08:20", "08:30", "10003.0"}},
+		[]windowRow{{"07:55", "08:05", "97.5"}},
+		[]windowRow{{"08:35", "08:45", "10000.0"}, {"08:40", "08:50", "10000.0"}},
+		nil,
+	)
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -238,7 +238,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 	}
 
 	srcNodes := plan.Sources(df.plan)
-	executor, err := exec.NewIncremental(df.plan, mode, srcNodes, exec.Options{Location: loc})
+	executor, err := exec.NewIncremental(df.plan, mode, srcNodes, exec.Options{Location: loc, CheckpointDir: checkpoint})
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,11 @@ type accumulator interface {
 	result(slots []int32) *batch.Vector
 	// bytesPerSlot estimates memory per slot.
 	bytesPerSlot() int64
+	// stateTypes are the types of the values save gives for a slot.
+	stateTypes() []types.DataType
+	// save appends slot g's partial result to dst; load sets a reset slot from them.
+	save(g int32, dst []any) []any
+	load(g int32, vals []any)
 }
 
 func newAccumulator(a plan.AggCall) (accumulator, error) {

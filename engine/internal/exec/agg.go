@@ -7,6 +7,7 @@ import (
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/plan"
 	"github.com/runnel-go/runnel/engine/internal/runtime"
+	"github.com/runnel-go/runnel/engine/internal/state"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -41,6 +42,14 @@ type aggOp struct {
 	// frozen holds, in complete mode, the final rows of windows the watermark closed: a
 	// closed window takes no more rows, while its panes may (for its later windows).
 	frozen *batch.Batch
+
+	// State store bookkeeping (persist.go), used when the query has a checkpoint.
+	persisting                      bool
+	keyCodec, valCodec, frozenCodec *state.RowCodec
+	changed                         []int32
+	removedKeys                     [][]byte
+	frozenNew                       *batch.Batch
+	frozenCount                     int64
 
 	updated, removed, dropped int64
 
@@ -152,6 +161,13 @@ func (o *aggOp) run(c *Context) ([]*batch.Batch, error) {
 				o.frozen = b
 			} else {
 				o.frozen = concat(o.schema, []*batch.Batch{o.frozen, b})
+			}
+			if o.persisting {
+				if o.frozenNew == nil {
+					o.frozenNew = b
+				} else {
+					o.frozenNew = concat(o.schema, []*batch.Batch{o.frozenNew, b})
+				}
 			}
 		}
 	}
@@ -276,6 +292,7 @@ func (o *aggOp) consume(b *batch.Batch, wm int64) error {
 }
 
 func (o *aggOp) clearDirty() {
+	o.changed = append(o.changed[:0], o.dirtyList...)
 	for _, g := range o.dirtyList {
 		o.dirty[g] = false
 	}
@@ -362,12 +379,18 @@ func (o *aggOp) evict(wm int64) {
 		if o.win != nil {
 			p := o.table.keys[o.win.Index].I64[g]
 			if o.lastStart(p)+o.win.Size <= wm {
+				if o.persisting {
+					o.removedKeys = append(o.removedKeys, o.slotKey(g))
+				}
 				o.table.remove(g)
 				o.removed++
 			}
 			continue
 		}
 		if t, ok := o.keyTime(g); ok && t <= wm {
+			if o.persisting {
+				o.removedKeys = append(o.removedKeys, o.slotKey(g))
+			}
 			o.table.remove(g)
 			o.removed++
 		}

@@ -17,6 +17,9 @@ type dedupeOp struct {
 	seen      map[string]int64
 	mem       int64
 
+	persisting     bool
+	added, evicted []string
+
 	updated, removed, dropped int64
 }
 
@@ -69,6 +72,9 @@ func (o *dedupeOp) run(c *Context) ([]*batch.Batch, error) {
 				continue
 			}
 			o.seen[string(buf)] = t
+			if o.persisting {
+				o.added = append(o.added, string(buf))
+			}
 			o.mem += int64(len(buf)) + 48
 			o.updated++
 			idx = append(idx, i)
@@ -83,6 +89,9 @@ func (o *dedupeOp) run(c *Context) ([]*batch.Batch, error) {
 		for k, t := range o.seen {
 			if t <= wm {
 				delete(o.seen, k)
+				if o.persisting {
+					o.evicted = append(o.evicted, k)
+				}
 				o.mem -= int64(len(k)) + 48
 				o.removed++
 			}

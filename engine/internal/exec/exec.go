@@ -6,11 +6,14 @@ package exec
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/plan"
 	"github.com/runnel-go/runnel/engine/internal/runtime"
+	"github.com/runnel-go/runnel/engine/internal/state"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -182,6 +185,9 @@ func (b *builder) build(n plan.Node) (operator, error) {
 type Options struct {
 	// Location is the session time zone.
 	Location *time.Location
+	// CheckpointDir is the query's checkpoint; stateful operators keep their state under
+	// its state/<operator>/0 directories. "" keeps state in memory only.
+	CheckpointDir string
 }
 
 // Run executes a static plan and returns its rows as one batch.
@@ -230,6 +236,9 @@ type Incremental struct {
 	stateful []stateful
 	// now is the running batch's timestamp in micros, for current_timestamp().
 	now int64
+
+	stateDir string
+	stores   []*state.Store // one per stateful operator, opened at the first batch
 }
 
 var _ runtime.Executor = (*Incremental)(nil)
@@ -253,6 +262,12 @@ func NewIncremental(root plan.Node, mode string, sources []*plan.StreamSource, o
 	}
 	inc.root = op
 	inc.stateful = b.stateful
+	if o.CheckpointDir != "" {
+		inc.stateDir = filepath.Join(o.CheckpointDir, "state")
+		for _, s := range inc.stateful {
+			setPersisting(s)
+		}
+	}
 	return inc, nil
 }
 
@@ -286,9 +301,20 @@ func (e *Incremental) RunBatch(ctx context.Context, in runtime.BatchInput) (runt
 	for len(c.Sources) < e.nSources {
 		c.Sources = append(c.Sources, nil)
 	}
+	if e.stateDir != "" && e.stores == nil {
+		if err := e.openState(in.BatchID); err != nil {
+			return runtime.BatchOutput{}, err
+		}
+	}
 	out, err := e.root.run(c)
 	if err != nil {
 		return runtime.BatchOutput{}, err
+	}
+	for i, st := range e.stores {
+		e.stateful[i].(persistent).persist(st)
+		if _, err := st.Commit(); err != nil {
+			return runtime.BatchOutput{}, fmt.Errorf("committing state of batch %d: %w", in.BatchID, err)
+		}
 	}
 	res := runtime.BatchOutput{Result: concat(e.schema, out), MaxEventTime: c.maxEvent}
 	if len(e.delays) > 0 && c.stats.n > 0 {
@@ -298,4 +324,36 @@ func (e *Incremental) RunBatch(ctx context.Context, in runtime.BatchInput) (runt
 		res.StateOps = append(res.StateOps, s.progress())
 	}
 	return res, nil
+}
+
+func setPersisting(s stateful) {
+	switch o := s.(type) {
+	case *aggOp:
+		o.persisting = true
+	case *dedupeOp:
+		o.persisting = true
+	}
+}
+
+// openState opens each stateful operator's store and, when the query resumes at batch
+// first, loads the state that batch starts from (version first) into the operator.
+func (e *Incremental) openState(first int64) error {
+	stores := make([]*state.Store, len(e.stateful))
+	for i, s := range e.stateful {
+		st, err := state.Open(filepath.Join(e.stateDir, strconv.Itoa(i), "0"), state.Options{})
+		if err != nil {
+			return err
+		}
+		if first > 0 {
+			if err := st.Load(first); err != nil {
+				return fmt.Errorf("loading state of operator %d for batch %d: %w", i, first, err)
+			}
+			if err := s.(persistent).restore(st); err != nil {
+				return err
+			}
+		}
+		stores[i] = st
+	}
+	e.stores = stores
+	return nil
 }

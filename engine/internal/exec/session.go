@@ -173,7 +173,7 @@ func (st *sessionState) consume(b *batch.Batch, wm int64) error {
 		} else {
 			target.start, target.end = min(target.start, lo), max(target.end, hi)
 		}
-		sort.Slice(list, func(a, b int) bool { return list[a].start < list[b].start })
+		sortSessions(list)
 		st.groups[g] = list
 		rowSess[i] = target
 	}
@@ -263,4 +263,8 @@ func (st *sessionState) size() (int, int64) {
 		per += a.bytesPerSlot()
 	}
 	return st.live, int64(st.nSlots)*per + st.others.keyBytes()
+}
+
+func sortSessions(list []*session) {
+	sort.Slice(list, func(a, b int) bool { return list[a].start < list[b].start })
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 const benchRows = 200_000
@@ -149,4 +151,36 @@ func schemaOfB(b *testing.B, pairs ...string) *typesStruct {
 		st.Add(pairs[i], pairs[i+1])
 	}
 	return st
+}
+
+// BenchmarkParquetIngest reads a flat parquet file into batches.
+func BenchmarkParquetIngest(b *testing.B) {
+	type rec struct {
+		ID    int32   `parquet:"id"`
+		Word  string  `parquet:"word"`
+		Score float64 `parquet:"score"`
+		Count int64   `parquet:"count"`
+	}
+	recs := make([]rec, benchRows)
+	for i := range recs {
+		recs[i] = rec{int32(i), "word" + strconv.Itoa(i%1000), float64(i%977) + 0.5, int64(i) * 1_000_003}
+	}
+	p := b.TempDir() + "/bench.parquet"
+	if err := parquet.WriteFile(p, recs); err != nil {
+		b.Fatal(err)
+	}
+	st := schemaOfB(b, "id", "int", "word", "string", "score", "double", "count", "long")
+	r, err := NewReader("parquet", st, nil, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		bs, err := r.ReadFile(p)
+		if err != nil || len(bs) == 0 {
+			b.Fatal(err)
+		}
+	}
+	reportRows(b, start)
 }

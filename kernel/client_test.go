@@ -24,6 +24,7 @@ const recvTimeout = 5 * time.Second
 //	"input"  asks for a line and streams "hello <line>"
 //	"fail"   returns an error result
 //	"panic"  panics
+//	"keep"   keeps its Publisher for use after the request ended
 //	other    streams the code on stdout and returns it as text/plain
 type stubHandler struct {
 	started chan struct{} // receives when an execute starts
@@ -31,6 +32,7 @@ type stubHandler struct {
 	mu       sync.Mutex
 	shutdown []bool // restart flags of Shutdown calls
 	lastReq  ExecuteRequest
+	kept     Publisher // the publisher of the last "keep" cell
 }
 
 func newStub() *stubHandler { return &stubHandler{started: make(chan struct{}, 16)} }
@@ -63,6 +65,11 @@ func (s *stubHandler) Execute(ctx context.Context, req ExecuteRequest, pub Publi
 		return ExecuteResult{Status: "error", Ename: "Boom", Evalue: "it failed", Traceback: []string{"line 1"}}
 	case "panic":
 		panic("stub panic")
+	case "keep":
+		s.mu.Lock()
+		s.kept = pub
+		s.mu.Unlock()
+		return ExecuteResult{Status: "ok"}
 	}
 	pub.Stream("stdout", req.Code)
 	return ExecuteResult{Status: "ok", Data: MIMEBundle{"text/plain": req.Code}}
@@ -93,6 +100,12 @@ func (s *stubHandler) Shutdown(restart bool) {
 	s.mu.Lock()
 	s.shutdown = append(s.shutdown, restart)
 	s.mu.Unlock()
+}
+
+func (s *stubHandler) keptPublisher() Publisher {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kept
 }
 
 func (s *stubHandler) last() ExecuteRequest {

@@ -27,6 +27,10 @@ var ErrStdinNotAllowed = errors.New("kernel: the frontend does not accept input 
 // one): a stdin request to a client without a stdin channel gives up instead of hanging.
 const sendTimeout = 5 * time.Second
 
+// iopubHWM is how many iopub messages may wait for the network before new ones are
+// dropped.
+const iopubHWM = 10000
+
 // shutdownGrace is how long Serve waits, after cancelling it, for a running execute to
 // return before closing the sockets under it.
 const shutdownGrace = 2 * time.Second
@@ -127,6 +131,12 @@ func OpenInfo(info ConnectionInfo, h Handler, log *slog.Logger) (*Kernel, error)
 	k.stdin = zmq4.NewRouter(ctx, opts...)
 	k.iopub = zmq4.NewPub(ctx, opts...)
 	k.hb = zmq4.NewRep(ctx, opts...)
+	// Bound the PUB queue as libzmq's send high-water mark does: a frontend that stopped
+	// reading costs dropped output, not unbounded memory.
+	if err := k.iopub.SetOption(zmq4.OptionHWM, iopubHWM); err != nil {
+		k.closeSockets()
+		return nil, fmt.Errorf("kernel: setting iopub high-water mark: %w", err)
+	}
 	for _, b := range []struct {
 		name string
 		sock zmq4.Socket

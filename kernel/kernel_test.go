@@ -1,7 +1,9 @@
 package kernel
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -428,5 +430,38 @@ func TestHeartbeat(t *testing.T) {
 		case <-time.After(recvTimeout):
 			t.Fatal("no heartbeat echo")
 		}
+	}
+}
+
+func TestServeEndsWithContext(t *testing.T) {
+	h := newStub()
+	k, err := OpenInfo(ConnectionInfo{IP: "127.0.0.1", Key: testKey}, h, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- k.Serve(ctx) }()
+	c := dial(t, k.ConnectionInfo(), testKey)
+	c.send(c.shell, "execute_request", map[string]any{"code": "sleep"})
+	<-h.started
+	cancel()
+	// The running cell is cancelled and answered before the sockets close.
+	if rep := content(t, c.recv(c.shellIn, "execute_reply")); rep["ename"] != "Interrupted" {
+		t.Errorf("execute_reply = %v", rep)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	case <-time.After(recvTimeout):
+		t.Fatal("Serve did not return after ctx ended")
+	}
+	if got := h.shutdowns(); !reflect.DeepEqual(got, []bool{false}) {
+		t.Errorf("Handler.Shutdown calls = %v, want [false]", got)
+	}
+	if err := k.Serve(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Errorf("Serve after close = %v, want ErrClosed", err)
 	}
 }

@@ -107,10 +107,24 @@ func NewSink(opts map[string]string, schema *types.StructType, queryID string) (
 	return s, nil
 }
 
-// producerOptions maps Kafka producer settings to franz-go: acks, enable.idempotence,
+// producerOptions maps Kafka producer settings to franz-go: allow.auto.create.topics,
+// acks, enable.idempotence,
 // compression.type, linger.ms, batch.size, transaction.timeout.ms.
 func producerOptions(params map[string]string) ([]kgo.Opt, error) {
 	var out []kgo.Opt
+	// As the Java producer, ask brokers to create a missing topic (they do when their
+	// auto.create.topics.enable is on, the default).
+	autoCreate := true
+	if v, ok := params["allow.auto.create.topics"]; ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("Invalid value %s for configuration allow.auto.create.topics: Expected value to be either true or false", v)
+		}
+		autoCreate = b
+	}
+	if autoCreate {
+		out = append(out, kgo.AllowAutoTopicCreation())
+	}
 	idempotent := true
 	if v, ok := params["enable.idempotence"]; ok {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))

@@ -246,3 +246,17 @@ func TestNullTopic(t *testing.T) {
 		t.Errorf("null topic: %v", err)
 	}
 }
+
+func TestAutoCreatesTopic(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(3), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	addrs := strings.Join(c.ListenAddrs(), ",")
+	s := newSink(t, map[string]string{"kafka.bootstrap.servers": addrs, "topic": "fresh"}, kvSchema, "auto")
+	if err := s.AddBatch(context.Background(), 0, kvBatch("v", 0, 4)); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "auto-created topic", readAll(t, addrs, "fresh"), expected("v", 0, 4, partitionOf(2)))
+}

@@ -325,9 +325,7 @@ func (s *Session) evalQuiet(expr string) (reflect.Value, bool) {
 		return reflect.Value{}, false
 	}
 	defer s.execMu.Unlock()
-	s.mu.Lock()
 	file := s.fileName()
-	s.mu.Unlock()
 	f, err := parser.ParseFile(s.in.FileSet(), file, "package main; func main() {\n"+expr+"\n}", parser.SkipObjectResolution)
 	if err != nil {
 		return reflect.Value{}, false

@@ -415,7 +415,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	// Declarations.
 	if text, ok := mask(src, items, partDecl); ok {
 		file := s.fileName()
-		f, err := parser.ParseFile(s.in.FileSet(), file, "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution)
+		f, err := parser.ParseFile(s.in.FileSet(), file, "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			return compileError(err, name, code)
 		}

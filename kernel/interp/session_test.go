@@ -42,7 +42,7 @@ func (p *fakePub) Display(data kernel.MIMEBundle, md map[string]any, id string) 
 	p.events = append(p.events, event{kind: "display", at: time.Now()})
 }
 func (p *fakePub) UpdateDisplay(data kernel.MIMEBundle, md map[string]any, id string) {}
-func (p *fakePub) ClearOutput(wait bool)                                               {}
+func (p *fakePub) ClearOutput(wait bool)                                              {}
 func (p *fakePub) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -220,7 +220,7 @@ func TestEchoRules(t *testing.T) {
 	cases := []struct{ code, want string }{
 		{`1 + 1`, "2"},
 		{`"hi"`, `"hi"`},
-		{`fmt.Println("x")`, ""},          // (n int, err error) of a Print call
+		{`fmt.Println("x")`, ""},            // (n int, err error) of a Print call
 		{`fmt.Fprintf(os.Stdout, "y")`, ""}, // same
 		{`var e error; e`, ""},              // nil error
 		{`var p *int; p`, ""},               // nil pointer
@@ -458,5 +458,29 @@ func TestTopLevelDeferRefused(t *testing.T) {
 	res, _ := r.run("import \"fmt\"\ndefer fmt.Println(1)")
 	if res.Status != "error" || !strings.Contains(res.Evalue, "In[1]:2:1: defer at the top level") {
 		t.Fatalf("%+v", res)
+	}
+}
+
+// BenchmarkInterrupt measures the time from cancelling a running cell to its reply.
+func BenchmarkInterrupt(b *testing.B) {
+	r := newRunner(b)
+	r.ok(`import "time"`)
+	for _, code := range []string{"for {}", "time.Sleep(time.Hour)", "<-make(chan int)", "select {}"} {
+		b.Run(code, func(b *testing.B) {
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan time.Time)
+				go func() {
+					r.runCtx(ctx, code)
+					done <- time.Now()
+				}()
+				time.Sleep(20 * time.Millisecond)
+				start := time.Now()
+				cancel()
+				total += (<-done).Sub(start)
+			}
+			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/interrupt")
+		})
 	}
 }

@@ -28,7 +28,7 @@ func splitCell(src []byte) []item {
 	fset := token.NewFileSet()
 	file := fset.AddFile("", fset.Base(), len(src))
 	var s scanner.Scanner
-	s.Init(file, src, func(token.Position, string) {}, 0)
+	s.Init(file, src, func(token.Position, string) {}, scanner.ScanComments)
 
 	type tok struct {
 		pos int
@@ -38,6 +38,7 @@ func splitCell(src []byte) []item {
 	var items []item
 	var cur []tok // tokens of the item being read
 	depth := 0
+	docStart := -1 // start of the comments just before the next item
 	header := false
 	sawStmt := false
 	finish := func() {
@@ -45,6 +46,9 @@ func splitCell(src []byte) []item {
 			return
 		}
 		it := item{start: cur[0].pos, end: cur[len(cur)-1].end, kind: partStmt}
+		if docStart >= 0 {
+			it.start = docStart // the doc comment goes with its declaration
+		}
 		switch cur[0].tok {
 		case token.IMPORT:
 			it.kind = partImport
@@ -68,6 +72,7 @@ func splitCell(src []byte) []item {
 		}
 		items = append(items, it)
 		cur = cur[:0]
+		docStart = -1
 	}
 	for {
 		pos, t, lit := s.Scan()
@@ -80,6 +85,12 @@ func splitCell(src []byte) []item {
 			end = off + len(t.String())
 		}
 		end = min(end, len(src))
+		if t == token.COMMENT {
+			if len(cur) == 0 && depth == 0 && docStart < 0 {
+				docStart = off
+			}
+			continue
+		}
 		switch t {
 		case token.FOR, token.IF, token.SWITCH:
 			if depth == 0 {

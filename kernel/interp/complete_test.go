@@ -1,0 +1,116 @@
+package interp
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestIsComplete(t *testing.T) {
+	s := newSession(t)
+	cases := []struct{ code, status, indent string }{
+		{"x := 1", "complete", ""},
+		{"func f() {", "incomplete", "\t"},
+		{"m := map[string][]int{\n\t\"a\": {", "incomplete", "\t\t"},
+		{"fmt.Println(1,", "incomplete", "\t"},
+		{"s := `raw\nstring", "incomplete", ""},
+		{"x := 1 +", "incomplete", "\t"},
+		{"x := )", "invalid", ""},
+		{"x := 1 1", "invalid", ""},
+		{"%env A=1", "complete", ""},
+		{"", "complete", ""},
+		{"import \"fmt\"\nfmt.Println(1)", "complete", ""},
+	}
+	for _, c := range cases {
+		got := s.IsComplete(c.code)
+		if got.Status != c.status || (c.status == "incomplete" && got.Indent != c.indent) {
+			t.Errorf("%q: got %+v, want %s %q", c.code, got, c.status, c.indent)
+		}
+	}
+}
+
+func TestComplete(t *testing.T) {
+	r := newRunner(t)
+	r.ok(`import ("strings"; "fmt")
+type Person struct{ Name string; Age int }
+func (p Person) Greet() string { return "hi " + p.Name }
+func helperFunc() {}
+p := Person{Name: "Ann"}
+var sb strings.Builder
+_ = fmt.Sprint`)
+	cases := []struct {
+		code  string
+		want  []string // must be among the matches
+		start int
+	}{
+		{"strings.ToU", []string{"ToUpper"}, 8},
+		{"x := fmt.Spr", []string{"Sprint", "Sprintf", "Sprintln"}, 9},
+		{"help", []string{"helperFunc"}, 0},
+		{"p.", []string{"Greet", "Name", "Age"}, 2},
+		{"sb.Wr", []string{"WriteString", "WriteByte"}, 3},
+		{"for i := ra", []string{"range"}, 9},
+		{"json.Unm", []string{"Unmarshal"}, 5}, // a package not imported yet
+		{"str", []string{"strings", "string", "strconv"}, 0},
+		{"héllo := 1; hé", []string{"héllo"}, 12}, // positions in code points
+	}
+	r.ok("héllo := 0")
+	for _, c := range cases {
+		got := r.s.Complete(c.code, len([]rune(c.code)))
+		for _, w := range c.want {
+			if !slices.Contains(got.Matches, w) {
+				t.Errorf("%q: %q not in %q", c.code, w, got.Matches)
+			}
+		}
+		if got.CursorStart != c.start || got.CursorEnd != len([]rune(c.code)) {
+			t.Errorf("%q: cursor %d-%d, want %d-%d", c.code, got.CursorStart, got.CursorEnd, c.start, len([]rune(c.code)))
+		}
+	}
+}
+
+func TestInspect(t *testing.T) {
+	r := newRunner(t)
+	r.ok(`import "strings"
+// Double returns twice x.
+func Double(x int) int { return 2 * x }
+n := 21`)
+	cases := []struct{ code, want string }{
+		{"strings.ToUpper", "func ToUpper(s string) string\n\nToUpper returns s with all Unicode letters mapped to their upper case."},
+		{"Double", "func Double(x int) int\n\nDouble returns twice x.\n"},
+		{"n", "n int\n\n21"},
+		{"strings", "package strings // import \"strings\""},
+	}
+	for _, c := range cases {
+		got := r.s.Inspect(c.code, len(c.code), 0)
+		text, _ := got.Data["text/plain"].(string)
+		if !got.Found || !strings.HasPrefix(text, c.want) {
+			t.Errorf("%q: found %v, text %q, want prefix %q", c.code, got.Found, text, c.want)
+		}
+	}
+	// The cursor inside the name works too.
+	if got := r.s.Inspect("x := strings.ToLower(s)", 15, 0); !got.Found || !strings.HasPrefix(got.Data["text/plain"].(string), "func ToLower(") {
+		t.Errorf("cursor inside: %+v", got)
+	}
+	if got := r.s.Inspect("nothingHere", 3, 0); got.Found {
+		t.Errorf("unknown name found: %+v", got)
+	}
+}
+
+func BenchmarkComplete(b *testing.B) {
+	r := newRunner(b)
+	r.ok(`import "strings"
+var sb strings.Builder`)
+	for _, code := range []string{"strings.To", "sb.Wr", "fm"} {
+		b.Run(code, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				r.s.Complete(code, len(code))
+			}
+		})
+	}
+}
+
+func BenchmarkExecuteOnePlusOne(b *testing.B) {
+	r := newRunner(b)
+	for i := 0; i < b.N; i++ {
+		r.ok("1 + 1")
+	}
+}

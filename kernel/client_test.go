@@ -63,6 +63,8 @@ func (s *stubHandler) Execute(ctx context.Context, req ExecuteRequest, pub Publi
 		return ExecuteResult{Status: "ok"}
 	case "fail":
 		return ExecuteResult{Status: "error", Ename: "Boom", Evalue: "it failed", Traceback: []string{"line 1"}}
+	case "bare error":
+		return ExecuteResult{Status: "error", Ename: "Bare"}
 	case "panic":
 		panic("stub panic")
 	case "keep":

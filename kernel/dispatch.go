@@ -43,9 +43,7 @@ type (
 		ExecutionCount  int            `json:"execution_count"`
 		UserExpressions map[string]any `json:"user_expressions"`
 		Payload         []any          `json:"payload"`
-		Ename           string         `json:"ename,omitempty"`
-		Evalue          string         `json:"evalue,omitempty"`
-		Traceback       []string       `json:"traceback,omitempty"`
+		*errorContent                  // ename, evalue, traceback when Status is "error"
 	}
 	isCompleteContent struct {
 		Status string `json:"status"`
@@ -71,6 +69,14 @@ type (
 	commInfoContent struct {
 		Status string         `json:"status"`
 		Comms  map[string]any `json:"comms"`
+	}
+	connectContent struct {
+		Status      string `json:"status"`
+		ShellPort   int    `json:"shell_port"`
+		IOPubPort   int    `json:"iopub_port"`
+		StdinPort   int    `json:"stdin_port"`
+		ControlPort int    `json:"control_port"`
+		HBPort      int    `json:"hb_port"`
 	}
 	shutdownContent struct {
 		Status  string `json:"status"`
@@ -124,6 +130,12 @@ func (k *Kernel) dispatch(ctx context.Context, sock zmq4.Socket, channel string,
 		k.reply(sock, m, "interrupt_reply", okContent{Status: "ok"})
 	case t == "history_request":
 		k.historyRequest(sock, m)
+	case t == "connect_request":
+		// Deprecated in protocol 5.1 but still answered by ipykernel.
+		k.reply(sock, m, "connect_reply", connectContent{
+			Status: "ok", ShellPort: k.info.ShellPort, IOPubPort: k.info.IOPubPort, StdinPort: k.info.StdinPort,
+			ControlPort: k.info.ControlPort, HBPort: k.info.HBPort,
+		})
 	case t == "comm_info_request":
 		k.reply(sock, m, "comm_info_reply", commInfoContent{Status: "ok", Comms: map[string]any{}})
 	case channel != "shell":
@@ -254,7 +266,7 @@ func (k *Kernel) execute(ctx context.Context, m *message, shellCh <-chan *messag
 			tb = []string{}
 		}
 		k.publish(m.RawHeader, "error", errorContent{Ename: res.Ename, Evalue: res.Evalue, Traceback: tb})
-		reply.Ename, reply.Evalue, reply.Traceback = res.Ename, res.Evalue, tb
+		reply.errorContent = &errorContent{Ename: res.Ename, Evalue: res.Evalue, Traceback: tb}
 	}
 	if req.StoreHistory {
 		var out any

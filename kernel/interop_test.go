@@ -22,16 +22,9 @@ const debianPython = "/usr/bin/python3"
 // an echo handler: every request type, iopub order, stdin, control while a cell runs,
 // heartbeat and shutdown (testdata/interop.py).
 func TestJupyterClientInterop(t *testing.T) {
-	if out, err := exec.Command(debianPython, "-c", "import jupyter_client").CombinedOutput(); err != nil {
-		t.Fatalf("%s cannot import jupyter_client (%v: %s); install Debian's Jupyter packages: "+
-			"sudo apt-get install -y python3-jupyter-client python3-zmq", debianPython, err, out)
-	}
+	requirePython(t, "jupyter_client")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "stubkernel")
-	build := exec.Command(goTool(), "build", "-o", bin, "./internal/stubkernel")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building stubkernel: %v\n%s", err, out)
-	}
+	bin := buildStub(t, dir)
 
 	ports := freePorts(t, 5)
 	info := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", ShellPort: ports[0], IOPubPort: ports[1],
@@ -89,6 +82,72 @@ func TestJupyterClientInterop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Errorf("kernel still running 10 s after shutdown_request")
 	}
+}
+
+// TestJupyterKernelTestSuite runs Debian's jupyter_kernel_test (KernelTests, which
+// validates every message against the protocol schemas) on internal/stubkernel started
+// by jupyter_client's KernelManager from a kernelspec, plus interrupt by message and
+// restart (testdata/kerneltest.py).
+func TestJupyterKernelTestSuite(t *testing.T) {
+	requirePython(t, "jupyter_client", "jupyter_kernel_test")
+	dir := t.TempDir()
+	bin := buildStub(t, dir)
+	specDir := filepath.Join(dir, "share", "jupyter", "kernels", "runnel-stub")
+	if err := os.MkdirAll(specDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec, err := json.Marshal(map[string]any{
+		"argv":           []string{bin, "-f", "{connection_file}"},
+		"display_name":   "Runnel stub",
+		"language":       "go",
+		"interrupt_mode": "message",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(specDir, "kernel.json"), spec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, debianPython, filepath.Join("testdata", "kerneltest.py"))
+	cmd.Env = append(os.Environ(),
+		"JUPYTER_PATH="+filepath.Join(dir, "share", "jupyter"),
+		"JUPYTER_RUNTIME_DIR="+filepath.Join(dir, "runtime"),
+		"JUPYTER_DATA_DIR="+filepath.Join(dir, "data"),
+		"JUPYTER_PLATFORM_DIRS=1",
+	)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\nOK") {
+		t.Fatalf("jupyter_kernel_test on the stub kernel: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "skipped") {
+		t.Errorf("jupyter_kernel_test skipped tests:\n%s", out)
+	}
+}
+
+// requirePython fails the test when Debian's python3 lacks a module: the test script
+// installs the packages, so a missing one is a broken set-up, not a reason to skip.
+func requirePython(t *testing.T, modules ...string) {
+	t.Helper()
+	for _, m := range modules {
+		if out, err := exec.Command(debianPython, "-c", "import "+m).CombinedOutput(); err != nil {
+			t.Fatalf("%s cannot import %s (%v: %s); install Debian's Jupyter packages: "+
+				"sudo apt-get install -y python3-jupyter-client python3-jupyter-kernel-test python3-zmq",
+				debianPython, m, err, out)
+		}
+	}
+}
+
+// buildStub builds internal/stubkernel into dir.
+func buildStub(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "stubkernel")
+	build := exec.Command(goTool(), "build", "-o", bin, "./internal/stubkernel")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building stubkernel: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // goTool is the go command that runs this test.

@@ -100,6 +100,13 @@ status:{"execution_state":"idle"}`
 		t.Errorf("iopub of failing execute:\n%s\nwant:\n%s", got, want)
 	}
 
+	// An error without traceback still has the traceback field, as the protocol requires.
+	c.send(c.shell, "execute_request", map[string]any{"code": "bare error", "stop_on_error": false})
+	rep = content(t, c.recv(c.shellIn, "execute_reply"))
+	if tb, ok := rep["traceback"].([]any); !ok || len(tb) != 0 || rep["ename"] != "Bare" {
+		t.Errorf("execute_reply of an error without traceback = %v", rep)
+	}
+
 	// A panicking handler gives an error reply and the kernel keeps serving.
 	c.send(c.shell, "execute_request", map[string]any{"code": "panic"})
 	rep = content(t, c.recv(c.shellIn, "execute_reply"))
@@ -107,7 +114,7 @@ status:{"execution_state":"idle"}`
 		t.Errorf("execute_reply after panic = %v", rep)
 	}
 	c.send(c.shell, "execute_request", map[string]any{"code": "ok"})
-	if rep := content(t, c.recv(c.shellIn, "execute_reply")); rep["status"] != "ok" || rep["execution_count"] != float64(3) {
+	if rep := content(t, c.recv(c.shellIn, "execute_reply")); rep["status"] != "ok" || rep["execution_count"] != float64(4) {
 		t.Errorf("execute_reply after the panic = %v", rep)
 	}
 }
@@ -308,6 +315,14 @@ func TestCompleteInspectIsComplete(t *testing.T) {
 	c.send(c.shell, "is_complete_request", map[string]any{"code": "x := 1"})
 	if got := content(t, c.recv(c.shellIn, "is_complete_reply")); !reflect.DeepEqual(got, map[string]any{"status": "complete"}) {
 		t.Errorf("is_complete_reply = %v", got)
+	}
+
+	c.send(c.shell, "connect_request", map[string]any{})
+	info := k.ConnectionInfo()
+	want = map[string]any{"status": "ok", "shell_port": float64(info.ShellPort), "iopub_port": float64(info.IOPubPort),
+		"stdin_port": float64(info.StdinPort), "control_port": float64(info.ControlPort), "hb_port": float64(info.HBPort)}
+	if got := content(t, c.recv(c.shellIn, "connect_reply")); !reflect.DeepEqual(got, want) {
+		t.Errorf("connect_reply = %v, want %v", got, want)
 	}
 
 	// Unknown types get no reply; the next request is answered.

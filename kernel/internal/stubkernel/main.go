@@ -5,8 +5,9 @@
 //	stubkernel -f /path/to/connection.json
 //
 // Cells: "sleep" waits until interrupted; "input" asks for a line and prints
-// "hello <line>"; "fail" ends with an error; anything else is printed on stdout and
-// returned as the text/plain result.
+// "hello <line>"; "fail" ends with an error; "display" shows and updates a display;
+// "clear" clears the output; "stderr:<text>" prints text on stderr; anything else is
+// printed on stdout and returned as the text/plain result.
 package main
 
 import (
@@ -91,9 +92,17 @@ func (echo) Execute(ctx context.Context, req kernel.ExecuteRequest, pub kernel.P
 		return kernel.ExecuteResult{Status: "ok"}
 	case "fail":
 		return kernel.ExecuteResult{Status: "error", Ename: "Boom", Evalue: "it failed", Traceback: []string{"Boom: it failed"}}
+	case "clear":
+		pub.Stream("stdout", "soon gone\n")
+		pub.ClearOutput(false)
+		return kernel.ExecuteResult{Status: "ok"}
 	case "display":
 		pub.Display(kernel.MIMEBundle{"text/plain": "v1"}, nil, "d1")
 		pub.UpdateDisplay(kernel.MIMEBundle{"text/plain": "v2"}, nil, "d1")
+		return kernel.ExecuteResult{Status: "ok"}
+	}
+	if text, ok := strings.CutPrefix(req.Code, "stderr:"); ok {
+		pub.Stream("stderr", text+"\n")
 		return kernel.ExecuteResult{Status: "ok"}
 	}
 	pub.Stream("stdout", req.Code+"\n")
@@ -101,6 +110,9 @@ func (echo) Execute(ctx context.Context, req kernel.ExecuteRequest, pub kernel.P
 }
 
 func (echo) IsComplete(code string) kernel.IsCompleteReply {
+	if strings.HasPrefix(code, "}") {
+		return kernel.IsCompleteReply{Status: "invalid"}
+	}
 	if strings.HasSuffix(strings.TrimSpace(code), "{") {
 		return kernel.IsCompleteReply{Status: "incomplete", Indent: "\t"}
 	}

@@ -162,7 +162,11 @@ func (c Column) String() string {
 	if c.node == nil {
 		return "<invalid column>"
 	}
-	return "Column<'" + plan.Strip(c.node).String() + "'>"
+	n := plan.Strip(c.node)
+	if a, ok := n.(*expr.Alias); ok {
+		return "Column<'" + a.X.String() + " AS " + a.Name + "'>"
+	}
+	return "Column<'" + n.String() + "'>"
 }
 
 // Expression is the column's SQL text (the name Spark gives it when not aliased).

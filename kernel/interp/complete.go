@@ -211,9 +211,16 @@ func (s *Session) Complete(code string, cursorPos int) kernel.CompleteReply {
 		}
 		start -= size
 	}
+	for start > 0 && code[start-1] == '%' {
+		start-- // a magic's name: "%cd", "%%bash"
+	}
 	prefix := code[start:off]
 	var cands []string
-	if start > 0 && code[start-1] == '.' {
+	if strings.HasPrefix(prefix, "%") {
+		if s.opts.Magics != nil {
+			cands = s.opts.Magics.Names()
+		}
+	} else if start > 0 && code[start-1] == '.' {
 		cands = s.memberNames(exprBefore(code, start-1))
 	} else {
 		cands = s.globalNames()

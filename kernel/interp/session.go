@@ -64,6 +64,8 @@ type Magics interface {
 	// RunLine runs one magic line ("%cd /tmp", "!ls"), or a whole cell magic
 	// ("%%bash\n...").
 	RunLine(ctx context.Context, line string, env magics.Env) error
+	// Names lists the magics ("%cd", "%%bash") for completion.
+	Names() []string
 	// Close stops every background job the magics started.
 	Close() error
 }
@@ -226,10 +228,10 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, pub ke
 
 // runCell routes a cell to the magics or the interpreter.
 func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.ExecuteResult {
-	chunks := splitMagics(code)
-	if len(chunks) == 1 && !chunks[0].magic {
+	if !magics.HasMagic(code) {
 		return s.eval(ctx, c, code)
 	}
+	chunks := magics.Split(code)
 	env := magics.Env{
 		Stdout: streamWriter{r: s.router, name: "stdout"},
 		Stderr: streamWriter{r: s.router, name: "stderr"},
@@ -242,8 +244,8 @@ func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.Exec
 	}
 	var res kernel.ExecuteResult
 	for _, ch := range chunks {
-		if !ch.magic {
-			res = s.eval(ctx, c, ch.text)
+		if !ch.Magic {
+			res = s.eval(ctx, c, ch.Padded())
 			if res.Status != "ok" {
 				return res
 			}
@@ -253,7 +255,7 @@ func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.Exec
 		if s.opts.Magics == nil {
 			return errorResult("MagicError", "magics are not available in this kernel", nil)
 		}
-		if err := s.opts.Magics.RunLine(ctx, ch.text, env); err != nil {
+		if err := s.opts.Magics.RunLine(ctx, ch.Text, env); err != nil {
 			var ce *cellError
 			switch {
 			case errors.As(err, &ce):
@@ -272,45 +274,6 @@ func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.Exec
 type cellError struct{ res kernel.ExecuteResult }
 
 func (e *cellError) Error() string { return e.res.Ename + ": " + e.res.Evalue }
-
-// magicChunk is a run of Go lines or one magic.
-type magicChunk struct {
-	magic bool
-	text  string
-}
-
-// splitMagics cuts a cell into Go chunks and magics: a cell whose first line starts
-// with %% is one cell magic; lines starting with % or ! are line magics. Go chunks keep
-// their lines' positions (earlier lines blanked) so that errors name cell lines.
-func splitMagics(code string) []magicChunk {
-	trimmed := strings.TrimLeft(code, " \t\r\n")
-	if strings.HasPrefix(trimmed, "%%") {
-		return []magicChunk{{magic: true, text: trimmed}}
-	}
-	lines := strings.SplitAfter(code, "\n")
-	var chunks []magicChunk
-	var goLines []string
-	blank := 0 // lines before the current Go chunk
-	flushGo := func(next int) {
-		if len(goLines) > 0 {
-			chunks = append(chunks, magicChunk{text: strings.Repeat("\n", blank) + strings.Join(goLines, "")})
-		}
-		goLines, blank = nil, next
-	}
-	for i, l := range lines {
-		if strings.HasPrefix(l, "%") || strings.HasPrefix(l, "!") {
-			flushGo(i + 1)
-			chunks = append(chunks, magicChunk{magic: true, text: strings.TrimRight(l, "\r\n")})
-			continue
-		}
-		goLines = append(goLines, l)
-	}
-	flushGo(0)
-	if len(chunks) == 0 {
-		chunks = []magicChunk{{text: code}}
-	}
-	return chunks
-}
 
 // fileName is the name the interpreter files of the current scope get: the interpreter
 // keys imports by file name, so a new name is a fresh import scope.

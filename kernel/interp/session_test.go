@@ -3,12 +3,15 @@ package interp
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/runnel-go/runnel/kernel"
+	"github.com/runnel-go/runnel/magics"
 )
 
 // fakePub records what a cell publishes.
@@ -482,5 +485,40 @@ func BenchmarkInterrupt(b *testing.B) {
 			}
 			b.ReportMetric(float64(total.Microseconds())/float64(b.N), "µs/interrupt")
 		})
+	}
+}
+
+func TestMagics(t *testing.T) {
+	set := magics.New()
+	s, err := New(Options{Magics: set, FlushInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	r := &runner{t: t, s: s}
+	dir := t.TempDir()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chdir(wd) }) // %cd changes the process's directory
+	_, pub := r.run("%cd " + dir + "\n!echo from-shell\nimport \"os\"\nwd, _ := os.Getwd()\nwd")
+	res, _ := r.run("%%writefile note.txt\nhello")
+	if res.Status != "ok" {
+		t.Fatalf("%%writefile: %+v", res)
+	}
+	if got, _ := r.ok(`b, _ := os.ReadFile("note.txt"); string(b)`); got != `"hello\n"` && got != `"hello"` {
+		t.Fatalf("file written by %%%%writefile: %q", got)
+	}
+	if out := pub.stream("stdout"); !strings.Contains(out, "from-shell\n") {
+		t.Fatalf("shell output %q", out)
+	}
+	res, _ = r.run("%nosuchmagic")
+	if res.Status != "error" || res.Ename != "MagicError" {
+		t.Fatalf("unknown magic: %+v", res)
+	}
+	got := s.Complete("%%wri", 5)
+	if !slices.Contains(got.Matches, "%%writefile") || got.CursorStart != 0 {
+		t.Fatalf("magic completion: %+v", got)
 	}
 }

@@ -132,6 +132,24 @@ func testLogger(t testing.TB) *slog.Logger {
 
 type tWriter struct{ t testing.TB }
 
+// logBuffer collects log output from the kernel's goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
@@ -140,8 +158,14 @@ func (w tWriter) Write(p []byte) (int, error) {
 // startKernel opens a kernel on free loopback ports and serves it until the test ends.
 func startKernel(t testing.TB, h Handler, key string) (*Kernel, <-chan error) {
 	t.Helper()
+	return startKernelLog(t, h, key, testLogger(t))
+}
+
+// startKernelLog is startKernel logging to log.
+func startKernelLog(t testing.TB, h Handler, key string, log *slog.Logger) (*Kernel, <-chan error) {
+	t.Helper()
 	info := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: key, SignatureScheme: "hmac-sha256"}
-	k, err := OpenInfo(info, h, testLogger(t))
+	k, err := OpenInfo(info, h, log)
 	if err != nil {
 		t.Fatalf("OpenInfo: %v", err)
 	}

@@ -262,7 +262,9 @@ func (k *Kernel) closeSockets() error {
 	k.sockCancel()
 	var errs []error
 	for _, s := range []zmq4.Socket{k.shell, k.control, k.stdin, k.iopub, k.hb} {
-		if err := s.Close(); err != nil {
+		// A connection the peer already dropped may be closed twice (zmq4 reaps it
+		// asynchronously); that is not a failure to close.
+		if err := s.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,7 +151,8 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 
 func TestBadSignatureDropped(t *testing.T) {
 	h := newStub()
-	k, _ := startKernel(t, h, testKey)
+	var logs logBuffer
+	k, _ := startKernelLog(t, h, testKey, slog.New(slog.NewTextHandler(&logs, nil)))
 	c := dial(t, k.ConnectionInfo(), testKey)
 
 	hdr := Header{MsgID: "bad-1", Session: c.session, MsgType: "execute_request", Version: protocolVersion}
@@ -179,6 +182,16 @@ func TestBadSignatureDropped(t *testing.T) {
 	case m := <-c.shellIn:
 		t.Errorf("unexpected reply %s %s", m.Header.MsgType, m.Content)
 	case <-time.After(100 * time.Millisecond):
+	}
+	// Each dropped message is logged with its reason.
+	text := logs.String()
+	for _, reason := range []string{"bad signature", "truncated message", "invalid header"} {
+		if !strings.Contains(text, reason) {
+			t.Errorf("log does not mention %q:\n%s", reason, text)
+		}
+	}
+	if n := strings.Count(text, "dropped message"); n != 5 {
+		t.Errorf("%d dropped messages logged, want 5:\n%s", n, text)
 	}
 }
 

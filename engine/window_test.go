@@ -192,3 +192,46 @@ func TestTradingWindowsRestartFromCheckpoint(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// window() in a projection assigns rows to windows (one row per window); grouping by that
+// column then behaves as grouping by window() directly.
+func TestWindowColumnThenGroupBy(t *testing.T) {
+	s, out := newSession(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, "json", trades...)
+	schema := T.NewStructType().Add("dt", "string").Add("amount", "integer").Add("price", "double")
+	raw := s.ReadStream().Schema(schema).Option("maxFilesPerTrigger", 1).JSON(dir)
+	dfprice := raw.SelectExpr("cast(dt as timestamp) as dt", "amount", "price", "amount*price as volume").
+		WithWatermark("dt", "20 minutes").
+		WithColumn("window", F.Window("dt", "10 minutes", "5 minutes"))
+	agg := dfprice.GroupBy("window").Agg(F.Sum("amount").Alias("amount"), F.Sum("volume").Alias("volume")).
+		SelectExpr("window", "window.start", "window.end", "volume/amount as avg_price")
+	q, err := agg.WriteStream().OutputMode("update").Format("console").Trigger(engine.AvailableNow()).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AwaitTermination(); err != nil {
+		t.Fatal(err)
+	}
+	want := consoleBatches(
+		[]windowRow{{"08:15", "08:25", "10004.0"}, {"08:20", "08:30", "10004.0"}},
+		[]windowRow{{"07:55", "08:05", "96.0"}, {"08:00", "08:10", "96.0"}},
+		[]windowRow{{"08:15", "08:25", "10003.0"}, {"08:20", "08:30", "10003.0"}},
+		[]windowRow{{"07:55", "08:05", "97.5"}},
+		[]windowRow{{"08:35", "08:45", "10000.0"}, {"08:40", "08:50", "10000.0"}},
+		nil,
+	)
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	static := s.CreateDataFrame([][]any{{ts("2020-12-21 08:20:05")}, {nil}}, "dt timestamp").
+		Select(F.Window("dt", "10 minutes", "5 minutes").Alias("w"), "dt")
+	expectTable(t, static.Select("w.start", "w.end", "dt"), `
++-------------------+-------------------+-------------------+
+|              start|                end|                 dt|
++-------------------+-------------------+-------------------+
+|2020-12-21 08:15:00|2020-12-21 08:25:00|2020-12-21 08:20:05|
+|2020-12-21 08:20:00|2020-12-21 08:30:00|2020-12-21 08:20:05|
++-------------------+-------------------+-------------------+
+`)
+}

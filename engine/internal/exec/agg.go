@@ -244,6 +244,9 @@ func (o *aggOp) consume(b *batch.Batch, wm int64) error {
 		cols[o.win.Index] = panes
 	} else if o.streaming && o.late {
 		kv := cols[o.wmKey]
+		if kv.Type.ID() == types.StructID {
+			kv = kv.Children[1] // window.end
+		}
 		if ts := timeValues(kv); ts != nil {
 			skip = make([]bool, n)
 			for i := 0; i < n; i++ {
@@ -358,6 +361,10 @@ func (o *aggOp) keyTime(g int32) (int64, bool) {
 	k := o.table.keys[o.wmKey]
 	if k.IsNull(int(g)) {
 		return 0, false
+	}
+	if k.Type.ID() == types.StructID {
+		// A window column: its end decides.
+		return k.Children[1].I64[g], true
 	}
 	return k.I64[g], true
 }

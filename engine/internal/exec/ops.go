@@ -133,6 +133,9 @@ func (o *generateOp) run(c *Context) ([]*batch.Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.node.Window != nil {
+		return o.windows(in)
+	}
 	outer := o.node.Func == "explode_outer" || o.node.Func == "posexplode_outer"
 	withPos := o.node.Func == "posexplode" || o.node.Func == "posexplode_outer"
 	out := make([]*batch.Batch, 0, len(in))
@@ -360,6 +363,43 @@ func (o *limitOp) run(c *Context) ([]*batch.Batch, error) {
 	}
 	if o.global {
 		o.seen = o.n - left
+	}
+	return out, nil
+}
+
+// windows gives each row once per window containing its time (null times: no window).
+func (o *generateOp) windows(in []*batch.Batch) ([]*batch.Batch, error) {
+	w := o.node.Window
+	out := make([]*batch.Batch, 0, len(in))
+	for _, b := range in {
+		tv, err := o.arg.Eval(b)
+		if err != nil {
+			return nil, err
+		}
+		idx := make([]int, 0, b.N)
+		wv := batch.NewVector(plan.WindowType(), b.N)
+		for i := 0; i < b.N; i++ {
+			if tv.IsNull(i) {
+				continue
+			}
+			t := tv.I64[i]
+			last := t - floorMod(t-w.Start, w.Slide)
+			// Oldest window first, as Spark's expansion orders them.
+			first := last
+			for first-w.Slide+w.Size > t {
+				first -= w.Slide
+			}
+			for s := first; s <= last; s += w.Slide {
+				idx = append(idx, i)
+				wv.Append([]any{s, s + w.Size})
+			}
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		rep := b.Take(idx)
+		cols := append(append([]*batch.Vector{}, rep.Cols...), wv)
+		out = append(out, &batch.Batch{Schema: o.node.Out, Cols: cols, N: len(idx)})
 	}
 	return out, nil
 }

@@ -59,14 +59,15 @@ func NewProject(child Node, exprs []expr.Node) (Node, error) {
 			return NewAggregate(child, nil, exprs, nil)
 		}
 	}
-	// Generators: at most one, at the top of an item (under an alias).
+	// Generators: at most one, at the top of an item (under an alias). window() in a
+	// projection is one too: a row falls in as many windows as the overlap.
 	genAt := -1
 	for i, e := range exprs {
 		inner := e
 		if a, ok := e.(*expr.Alias); ok {
 			inner = a.X
 		}
-		if c, ok := inner.(*expr.Call); ok && generatorFuncs[c.Name] {
+		if c, ok := inner.(*expr.Call); ok && (generatorFuncs[c.Name] || c.Name == "window") {
 			if genAt >= 0 {
 				return nil, fmt.Errorf("[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: %q, %q.", OutputName(exprs[genAt]), OutputName(e))
 			}
@@ -81,10 +82,16 @@ func NewProject(child Node, exprs []expr.Node) (Node, error) {
 			alias, inner = a.Name, a.X
 		}
 		call := inner.(*expr.Call)
-		if len(call.Args) != 1 {
-			return nil, fmt.Errorf("%s takes exactly one argument, got %d", call.Name, len(call.Args))
+		var gen Node
+		var err error
+		if call.Name == "window" {
+			gen, err = NewWindowGenerate(child, call, alias)
+		} else {
+			if len(call.Args) != 1 {
+				return nil, fmt.Errorf("%s takes exactly one argument, got %d", call.Name, len(call.Args))
+			}
+			gen, err = NewGenerate(child, call.Name, call.Args[0], alias)
 		}
-		gen, err := NewGenerate(child, call.Name, call.Args[0], alias)
 		if err != nil {
 			return nil, err
 		}
@@ -107,8 +114,8 @@ func NewProject(child Node, exprs []expr.Node) (Node, error) {
 func newProject(child Node, exprs []expr.Node) (*Project, error) {
 	out := types.NewStructType()
 	for _, e := range exprs {
-		if c, ok := unalias(e).(*expr.Call); ok && (c.Name == "window" || c.Name == "session_window") {
-			return nil, fmt.Errorf("%s can only be used as a grouping expression of groupBy in this engine", c.Name)
+		if c, ok := unalias(e).(*expr.Call); ok && c.Name == "session_window" {
+			return nil, fmt.Errorf("session_window can only be used as a grouping expression of groupBy")
 		}
 		ev, err := Compile(e, child.Schema())
 		if err != nil {
@@ -290,4 +297,24 @@ func DurationArg(n expr.Node) (int64, error) {
 		return iv, nil
 	}
 	return 0, fmt.Errorf("the duration %s must be a string or interval literal", n)
+}
+
+// NewWindowGenerate assigns each row of child to the windows of call (window(ts, size[,
+// slide[, start]])) containing its time, one output row per window, with the window in a
+// struct column named alias (or "window").
+func NewWindowGenerate(child Node, call *expr.Call, alias string) (Node, error) {
+	w, err := windowKey(call, child.Schema())
+	if err != nil {
+		return nil, err
+	}
+	name := "window"
+	if alias != "" {
+		name = alias
+	}
+	out := types.NewStructType()
+	for _, f := range child.Schema().Fields {
+		out.Add(f.Name, f.DataType, f.Nullable)
+	}
+	out.Add(name, WindowType(), true)
+	return &Generate{Child: child, Func: "window", Arg: w.Time, Window: w, GenNames: []string{name}, Out: out}, nil
 }

@@ -34,7 +34,13 @@ func EventTimeColumns(n Node) []bool {
 	case *Filter, *Deduplicate, *Sort, *Limit:
 		copy(out, EventTimeColumns(n.Children()[0]))
 	case *Generate:
-		copy(out, EventTimeColumns(x.Child))
+		in := EventTimeColumns(x.Child)
+		copy(out, in)
+		if x.Window != nil {
+			if j := ColumnIndex(x.Window.Time, x.Child.Schema()); j >= 0 {
+				out[len(out)-1] = in[j]
+			}
+		}
 	case *Union:
 		copy(out, EventTimeColumns(x.Inputs[0]))
 	case *Project:

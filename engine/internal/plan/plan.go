@@ -54,8 +54,9 @@ type Filter struct {
 // _outer forms). The generated columns are named GenNames.
 type Generate struct {
 	Child    Node
-	Func     string // explode, explode_outer, posexplode, posexplode_outer
+	Func     string // explode, explode_outer, posexplode, posexplode_outer, window
 	Arg      expr.Node
+	Window   *WindowKey // for window: the durations; Arg is the time column
 	GenNames []string
 	Out      *types.StructType
 }

@@ -301,10 +301,14 @@ func (c Column) RLike(pattern string) Column {
 	})
 }
 
-// Contains, StartsWith and EndsWith test substrings.
-func (c Column) Contains(x any) Column   { return CallFunction("contains", c, x) }
-func (c Column) StartsWith(x any) Column { return CallFunction("startswith", c, x) }
-func (c Column) EndsWith(x any) Column   { return CallFunction("endswith", c, x) }
+// Contains, StartsWith and EndsWith test substrings (as instr, left and right do).
+func (c Column) Contains(x any) Column { return CallFunction("instr", c, x).Gt(0) }
+func (c Column) StartsWith(x any) Column {
+	return CallFunction("left", c, CallFunction("length", x)).Eq(x)
+}
+func (c Column) EndsWith(x any) Column {
+	return CallFunction("right", c, CallFunction("length", x)).Eq(x)
+}
 
 // Substr is substring(c, pos, len) with a 1-based pos.
 func (c Column) Substr(pos, length int) Column { return CallFunction("substring", c, pos, length) }

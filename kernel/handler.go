@@ -48,7 +48,10 @@ type ExecuteRequest struct {
 }
 
 // ExecuteResult is how an execution ended. The transport publishes execute_result (when
-// Data is not nil) or error (when Status is "error") on iopub and sends execute_reply.
+// Data is not nil and the request is not silent) and error (when Status is "error") on
+// iopub and sends execute_reply; a Handler publishes neither itself. An empty Status
+// means "ok". With Status "error" and StopOnError, requests already queued behind this
+// one are answered "aborted" without running.
 type ExecuteResult struct {
 	Status    string // "ok", "error" or "aborted"
 	Data      MIMEBundle
@@ -60,7 +63,8 @@ type ExecuteResult struct {
 
 // Publisher sends iopub messages (and stdin requests) parented to one request. It stays
 // usable after that request ended: output of work a cell started (a running query) keeps
-// landing in that cell.
+// landing in that cell. It is safe for concurrent use and never blocks for long; after
+// the kernel shut down its messages are dropped.
 type Publisher interface {
 	// Stream sends text on "stdout" or "stderr".
 	Stream(name, text string)
@@ -71,8 +75,9 @@ type Publisher interface {
 	UpdateDisplay(data MIMEBundle, metadata map[string]any, displayID string)
 	// ClearOutput sends clear_output.
 	ClearOutput(wait bool)
-	// Input asks the frontend for a line (input_request on stdin). It fails when the
-	// request did not allow stdin or ctx ends first.
+	// Input asks the frontend for a line (input_request on stdin). It fails with
+	// ErrStdinNotAllowed when the request did not allow stdin, with ctx.Err() when ctx
+	// ends first (an interrupt) and with ErrClosed once the kernel shut down.
 	Input(ctx context.Context, prompt string, password bool) (string, error)
 	// Active returns the publisher of the execute request running now, or this one when
 	// none runs: display updates carry the executing request's header, which is how every

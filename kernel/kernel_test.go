@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -491,5 +493,29 @@ func TestServeEndsWithContext(t *testing.T) {
 	}
 	if err := k.Serve(context.Background()); !errors.Is(err, ErrClosed) {
 		t.Errorf("Serve after close = %v, want ErrClosed", err)
+	}
+}
+
+func TestIPCTransport(t *testing.T) {
+	info := ConnectionInfo{Transport: "ipc", IP: filepath.Join(t.TempDir(), "kernel"), Key: testKey,
+		ShellPort: 1, IOPubPort: 2, StdinPort: 3, ControlPort: 4, HBPort: 5}
+	k, err := OpenInfo(info, newStub(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- k.Serve(ctx) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	if _, err := os.Stat(info.IP + "-1"); err != nil {
+		t.Errorf("shell socket file: %v", err)
+	}
+	c := dial(t, k.ConnectionInfo(), testKey)
+	c.send(c.shell, "execute_request", map[string]any{"code": "over ipc"})
+	if rep := content(t, c.recv(c.shellIn, "execute_reply")); rep["status"] != "ok" {
+		t.Errorf("execute_reply = %v", rep)
 	}
 }

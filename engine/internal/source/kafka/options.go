@@ -115,22 +115,56 @@ func parseStrategy(o map[string]string) (strategy, error) {
 	return strategy{kind: strategySubscribe, topics: topics}, nil
 }
 
-// limitKind is a KafkaOffsetRangeLimit: earliest, latest or specific offsets.
+// limitKind is a KafkaOffsetRangeLimit: earliest, latest, specific offsets, or offsets
+// found by record timestamp (one for all partitions, or per partition).
 type limitKind int
 
 const (
 	limitEarliest limitKind = iota
 	limitLatest
 	limitSpecific
+	limitGlobalTimestamp
+	limitSpecificTimestamp
 )
 
 type rangeLimit struct {
-	kind     limitKind
-	specific PartitionOffsets
+	kind      limitKind
+	specific  PartitionOffsets // offsets, or timestamps (ms) for limitSpecificTimestamp
+	timestamp int64            // limitGlobalTimestamp, ms
+	// noMatchLatest is startingOffsetsByTimestampStrategy=latest: a partition without a
+	// record at or after the timestamp starts at its latest offset instead of failing.
+	noMatchLatest bool
 }
 
-func parseLimit(o map[string]string, key string, def limitKind) (rangeLimit, error) {
-	v, ok := o[key]
+// parseLimit reads one end's options in Spark's order of preference: a global timestamp
+// (startingTimestamp), timestamps per partition (startingOffsetsByTimestamp), then
+// earliest, latest or offsets JSON (startingOffsets). which is "starting" or "ending".
+func parseLimit(o map[string]string, which string, def limitKind) (rangeLimit, error) {
+	noMatchLatest := false
+	if v, ok := o["startingoffsetsbytimestampstrategy"]; ok {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "error":
+		case "latest":
+			noMatchLatest = true
+		default:
+			return rangeLimit{}, fmt.Errorf("startingOffsetsByTimestampStrategy must be 'error' or 'latest', got %q", v)
+		}
+	}
+	if v, ok := o[which+"timestamp"]; ok {
+		ts, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return rangeLimit{}, fmt.Errorf("Expected a single long value, got %s", strings.TrimSpace(v))
+		}
+		return rangeLimit{kind: limitGlobalTimestamp, timestamp: ts, noMatchLatest: noMatchLatest}, nil
+	}
+	if v, ok := o[which+"offsetsbytimestamp"]; ok {
+		po, err := ParseOffsets(strings.TrimSpace(v))
+		if err != nil {
+			return rangeLimit{}, err
+		}
+		return rangeLimit{kind: limitSpecificTimestamp, specific: po, noMatchLatest: noMatchLatest}, nil
+	}
+	v, ok := o[which+"offsets"]
 	if !ok {
 		return rangeLimit{kind: def}, nil
 	}
@@ -159,6 +193,8 @@ type config struct {
 	ending         rangeLimit // batch reads only
 	failOnDataLoss bool
 	maxOffsets     int64 // maxOffsetsPerTrigger; 0 = no limit
+	minOffsets     int64 // minOffsetsPerTrigger; 0 = none
+	maxDelay       time.Duration
 	includeHeaders bool
 	pollTimeout    time.Duration
 }
@@ -177,7 +213,7 @@ func parseConfig(opts map[string]string, streaming bool) (*config, error) {
 			return nil, errors.New("ending timestamp not valid in streaming queries")
 		}
 	} else {
-		if cfg.starting, err = parseLimit(o, "startingoffsets", limitEarliest); err != nil {
+		if cfg.starting, err = parseLimit(o, "starting", limitEarliest); err != nil {
 			return nil, err
 		}
 		switch cfg.starting.kind {
@@ -190,7 +226,7 @@ func parseConfig(opts map[string]string, streaming bool) (*config, error) {
 				}
 			}
 		}
-		if cfg.ending, err = parseLimit(o, "endingoffsets", limitLatest); err != nil {
+		if cfg.ending, err = parseLimit(o, "ending", limitLatest); err != nil {
 			return nil, err
 		}
 		switch cfg.ending.kind {
@@ -237,7 +273,7 @@ func parseConfig(opts map[string]string, streaming bool) (*config, error) {
 		return nil, errors.New("Option 'kafka.bootstrap.servers' must be specified for configuring Kafka consumer")
 	}
 	if streaming {
-		if cfg.starting, err = parseLimit(o, "startingoffsets", limitLatest); err != nil {
+		if cfg.starting, err = parseLimit(o, "starting", limitLatest); err != nil {
 			return nil, err
 		}
 	}
@@ -290,6 +326,24 @@ func parseConfig(opts map[string]string, streaming bool) (*config, error) {
 		}
 		cfg.maxOffsets = n
 	}
+	if v, ok := o["minoffsetspertrigger"]; ok && streaming {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("minOffsetsPerTrigger must be a positive long value, but got %q", v)
+		}
+		cfg.minOffsets = n
+		if cfg.maxOffsets > 0 && n > cfg.maxOffsets {
+			return nil, fmt.Errorf("The value of minOffsetPerTrigger(%d) is higher than the maxOffsetsPerTrigger(%d).", n, cfg.maxOffsets)
+		}
+	}
+	cfg.maxDelay = 15 * time.Minute
+	if v, ok := o["maxtriggerdelay"]; ok {
+		d, err := parseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("maxTriggerDelay: %w", err)
+		}
+		cfg.maxDelay = d
+	}
 	cfg.pollTimeout = 120 * time.Second
 	if v, ok := o["kafkaconsumer.polltimeoutms"]; ok {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -299,4 +353,28 @@ func parseConfig(opts map[string]string, streaming bool) (*config, error) {
 		cfg.pollTimeout = time.Duration(n) * time.Millisecond
 	}
 	return cfg, nil
+}
+
+// parseDuration reads a Spark time string ("15m", "30s", "500ms", "2h", "1d"; a bare
+// number is milliseconds).
+func parseDuration(v string) (time.Duration, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"us", time.Microsecond}, {"s", time.Second}, {"min", time.Minute}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour}}
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(v, u.suffix); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("invalid time string %q", v)
+			}
+			return time.Duration(n) * u.d, nil
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid time string %q", v)
+	}
+	return time.Duration(n) * time.Millisecond, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -23,6 +24,12 @@ func ReadBatch(ctx context.Context, opts map[string]string) (*types.StructType, 
 	}
 	if err := checkOffsetLimitValidity(cfg.starting, cfg.ending); err != nil {
 		return nil, nil, err
+	}
+	lower := lowerKeys(opts)
+	for _, k := range []string{"maxOffsetsPerTrigger", "minOffsetsPerTrigger", "maxTriggerDelay"} {
+		if _, ok := lower[strings.ToLower(k)]; ok {
+			warnLog("KafkaSourceProvider", k+" option ignored in batch queries")
+		}
 	}
 	c, err := newConn(cfg.clientOpts, cfg.committed, cfg.partBytes, cfg.maxBytes)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -72,6 +73,7 @@ type Source struct {
 	latest       PartitionOffsets
 	availableNow bool
 	allAvailable PartitionOffsets
+	lastTrigger  time.Time // when minOffsetsPerTrigger last let a batch run
 }
 
 var (
@@ -81,7 +83,9 @@ var (
 
 // NewSource opens a streaming Kafka source with Spark's options (kafka.bootstrap.servers;
 // one of subscribe, subscribePattern, assign; startingOffsets, failOnDataLoss,
-// maxOffsetsPerTrigger, includeHeaders, kafkaConsumer.pollTimeoutMs, kafka.*).
+// maxOffsetsPerTrigger, minOffsetsPerTrigger with maxTriggerDelay, startingTimestamp,
+// startingOffsetsByTimestamp with startingOffsetsByTimestampStrategy, includeHeaders,
+// kafkaConsumer.pollTimeoutMs, kafka.*).
 // metadataDir is the source's checkpoint directory (checkpoint/sources/<i>), where the
 // initial offsets are written as entry 0 the first time they are resolved, as Spark does,
 // so a query restarted before its first batch committed starts from the same offsets;
@@ -275,6 +279,12 @@ func resolveLimit(ctx context.Context, c *conn, lim rangeLimit, parts []TopicPar
 		return c.listOffsets(ctx, parts, offsetEarliest)
 	case limitLatest:
 		return c.listOffsets(ctx, parts, offsetLatest)
+	case limitGlobalTimestamp:
+		ts := make(PartitionOffsets, len(parts))
+		for _, tp := range parts {
+			ts[tp] = lim.timestamp
+		}
+		return resolveTimestamps(ctx, c, ts, lim.noMatchLatest, starting)
 	}
 	specified := lim.specific.sortedKeys()
 	if !slices.Equal(specified, parts) {
@@ -282,9 +292,17 @@ func resolveLimit(ctx context.Context, c *conn, lim rangeLimit, parts []TopicPar
 		if !starting {
 			what = "end"
 		}
+		if lim.kind == limitSpecificTimestamp {
+			return nil, fmt.Errorf("Partitions specified for Kafka timestamp based %s offsets don't match what are assigned. Maybe topic partitions are created \n"+
+				"or deleted while the query is running, or you didn't specify all the partitions.\nSpecified: %s Assigned: %s",
+				what, setString(specified), setString(parts))
+		}
 		return nil, fmt.Errorf("Partitions specified for Kafka %s offsets don't match what are assigned. Maybe topic partitions are created \n"+
 			"or deleted while the query is running. Use -1 for latest, -2 for earliest.\nSpecified: %s Assigned: %s",
 			what, setString(specified), setString(parts))
+	}
+	if lim.kind == limitSpecificTimestamp {
+		return resolveTimestamps(ctx, c, lim.specific, lim.noMatchLatest, starting)
 	}
 	out := maps.Clone(lim.specific)
 	var early, late []TopicPartition
@@ -314,6 +332,48 @@ func resolveLimit(ctx context.Context, c *conn, lim rangeLimit, parts []TopicPar
 					Reason: fmt.Sprintf("Cannot find initial offsets for partitions %s. They may have been deleted.", setString([]TopicPartition{tp}))}
 			}
 			out[tp] = o
+		}
+	}
+	return out, nil
+}
+
+// resolveTimestamps finds, per partition, the first offset whose record timestamp is at
+// or after the given one (Kafka's ListOffsets by timestamp). A partition without such a
+// record fails a starting offset (unless noMatchLatest) and takes the latest offset as an
+// ending one, as Spark does.
+func resolveTimestamps(ctx context.Context, c *conn, ts PartitionOffsets, noMatchLatest, starting bool) (PartitionOffsets, error) {
+	byTS := map[int64][]TopicPartition{}
+	for _, tp := range ts.sortedKeys() {
+		byTS[ts[tp]] = append(byTS[ts[tp]], tp)
+	}
+	out := make(PartitionOffsets, len(ts))
+	var noMatch []TopicPartition
+	for t, tps := range byTS {
+		got, err := c.listOffsets(ctx, tps, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, tp := range tps {
+			o, ok := got[tp]
+			if !ok || o < 0 {
+				if starting && !noMatchLatest {
+					return nil, fmt.Errorf("No offset matched from request of topic-partition %s and timestamp %d.", tp, t)
+				}
+				noMatch = append(noMatch, tp)
+				continue
+			}
+			out[tp] = o
+		}
+	}
+	if len(noMatch) > 0 {
+		latest, err := c.listOffsets(ctx, noMatch, offsetLatest)
+		if err != nil {
+			return nil, err
+		}
+		for _, tp := range noMatch {
+			if o, ok := latest[tp]; ok {
+				out[tp] = o
+			}
 		}
 	}
 	return out, nil
@@ -350,6 +410,9 @@ func (s *Source) LatestOffset(ctx context.Context, start source.Offset) (source.
 	}
 	s.mu.Unlock()
 	end := latest
+	if s.cfg.minOffsets > 0 && s.delayBatch(latest, from) {
+		return start, nil
+	}
 	if s.cfg.maxOffsets > 0 {
 		if end, err = s.rateLimit(ctx, s.cfg.maxOffsets, from, latest); err != nil {
 			return "", err
@@ -359,6 +422,28 @@ func (s *Source) LatestOffset(ctx context.Context, start source.Offset) (source.
 		return start, nil
 	}
 	return source.Offset(end.JSON()), nil
+}
+
+// delayBatch reports whether to skip this trigger because fewer than
+// minOffsetsPerTrigger records are waiting and maxTriggerDelay has not passed since the
+// last batch (Spark's delayBatch).
+func (s *Source) delayBatch(latest, from PartitionOffsets) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if now.Sub(s.lastTrigger) >= s.cfg.maxDelay {
+		s.lastTrigger = now
+		return false
+	}
+	var waiting int64
+	for tp, o := range latest {
+		waiting += o - from[tp]
+	}
+	if waiting < s.cfg.minOffsets {
+		return true
+	}
+	s.lastTrigger = now
+	return false
 }
 
 // rateLimit spreads limit offsets over the partitions in proportion to their backlog

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/plan"
 	"github.com/runnel-go/runnel/engine/internal/source"
+	ksource "github.com/runnel-go/runnel/engine/internal/source/kafka"
 	"github.com/runnel-go/runnel/engine/types"
 )
 
@@ -112,10 +114,7 @@ func streamSchema(s *Session, format string, opts map[string]string, user *types
 		}
 		return st, nil
 	case "kafka":
-		return types.NewStructType().
-			Add("key", types.BinaryType).Add("value", types.BinaryType).Add("topic", types.StringType).
-			Add("partition", types.IntegerType).Add("offset", types.LongType).
-			Add("timestamp", types.TimestampType).Add("timestampType", types.IntegerType), nil
+		return ksource.SchemaFor(opts)
 	case "text":
 		if user != nil {
 			return user, nil
@@ -182,7 +181,14 @@ func (r *DataFrameReader) Load(paths ...string) *DataFrame {
 	if format == "" {
 		format = strings.ToLower(r.session.Conf().Get("spark.sql.sources.default", "parquet"))
 	}
-	schema, data, err := source.ReadStatic(source.Spec{Format: format, Options: maps.Clone(r.options), Schema: r.schema, Paths: paths, Location: r.session.location()})
+	var schema *types.StructType
+	var data []*batch.Batch
+	var err error
+	if format == "kafka" {
+		schema, data, err = ksource.ReadBatch(context.Background(), maps.Clone(r.options))
+	} else {
+		schema, data, err = source.ReadStatic(source.Spec{Format: format, Options: maps.Clone(r.options), Schema: r.schema, Paths: paths, Location: r.session.location()})
+	}
 	if err != nil {
 		return r.session.newDF(nil, err)
 	}

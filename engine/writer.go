@@ -12,13 +12,16 @@ import (
 	"time"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/checkpoint"
 	"github.com/runnel-go/runnel/engine/internal/exec"
 	"github.com/runnel-go/runnel/engine/internal/interval"
 	"github.com/runnel-go/runnel/engine/internal/plan"
 	"github.com/runnel-go/runnel/engine/internal/runtime"
 	"github.com/runnel-go/runnel/engine/internal/sink"
 	"github.com/runnel-go/runnel/engine/internal/sink/file"
+	ksink "github.com/runnel-go/runnel/engine/internal/sink/kafka"
 	"github.com/runnel-go/runnel/engine/internal/source"
+	ksource "github.com/runnel-go/runnel/engine/internal/source/kafka"
 )
 
 // Trigger says when a query runs its batches.
@@ -172,10 +175,18 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 	case format == "":
 		format = strings.ToLower(s.Conf().Get("spark.sql.sources.default", "parquet"))
 	}
-	checkpoint, _ := w.option("checkpointLocation")
-	if checkpoint == "" {
+	cpDir, _ := w.option("checkpointLocation")
+	if cpDir == "" {
 		if root := conf["spark.sql.streaming.checkpointLocation"]; root != "" && w.name != "" {
-			checkpoint = filepath.Join(root, w.name)
+			cpDir = filepath.Join(root, w.name)
+		}
+	}
+	// The checkpoint is opened here so that sinks needing the query id (Kafka's
+	// transactions) get it before the query starts.
+	var cp *checkpoint.Checkpoint
+	if cpDir != "" {
+		if cp, err = openCheckpoint(cpDir); err != nil {
+			return nil, err
 		}
 	}
 	rmode := map[string]runtime.OutputMode{plan.Append: runtime.Append, plan.Update: runtime.Update, plan.Complete: runtime.Complete}[mode]
@@ -218,13 +229,23 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		}
 		memory = sink.NewMemory(schema, rmode)
 		snk = memory
+	case "kafka":
+		id := ""
+		if cp != nil {
+			id = cp.ID()
+		}
+		ks, err := ksink.NewSink(w.options, schema, id)
+		if err != nil {
+			return nil, err
+		}
+		snk = ks
 	case "noop":
 		snk = sink.NewForeachBatch(func(context.Context, int64, *batch.Batch) error { return nil })
 	case "csv", "json", "parquet":
 		if err := file.CheckOutputMode(w.format, mode); err != nil {
 			return nil, err
 		}
-		if checkpoint == "" {
+		if cpDir == "" {
 			return nil, file.ErrCheckpointLocationRequired
 		}
 		p, _ := w.option("path")
@@ -238,7 +259,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 	}
 
 	srcNodes := plan.Sources(df.plan)
-	executor, err := exec.NewIncremental(df.plan, mode, srcNodes, exec.Options{Location: loc, CheckpointDir: checkpoint})
+	executor, err := exec.NewIncremental(df.plan, mode, srcNodes, exec.Options{Location: loc, CheckpointDir: cpDir})
 	if err != nil {
 		return nil, err
 	}
@@ -250,8 +271,8 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 	}
 	for i, n := range srcNodes {
 		spec := source.Spec{Format: n.Format, Options: n.Options, Schema: n.Out, Paths: n.Paths, Location: loc, DefaultParallelism: defaultParallelism(conf)}
-		if checkpoint != "" {
-			spec.MetadataDir = filepath.Join(checkpoint, "sources", strconv.Itoa(i))
+		if cpDir != "" {
+			spec.MetadataDir = filepath.Join(cpDir, "sources", strconv.Itoa(i))
 		}
 		src, err := openSource(spec)
 		if err != nil {
@@ -267,7 +288,8 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		Sink:          snk,
 		Trigger:       runtime.Trigger{Kind: w.trigger.kind, IntervalMicros: w.trigger.interval},
 		Mode:          rmode,
-		CheckpointDir: checkpoint,
+		CheckpointDir: cpDir,
+		Checkpoint:    cp,
 		Output:        out,
 		Conf:          conf,
 	}
@@ -293,6 +315,9 @@ func defaultParallelism(conf map[string]string) int {
 }
 
 func openSource(spec source.Spec) (source.Source, error) {
+	if spec.Format == "kafka" {
+		return ksource.NewSource(spec.Options, spec.MetadataDir)
+	}
 	return source.Open(spec)
 }
 
@@ -405,3 +430,5 @@ func (w *DataFrameWriter) Save(path string) error {
 func (w *DataFrameWriter) CSV(path string) error     { return w.Format("csv").Save(path) }
 func (w *DataFrameWriter) JSON(path string) error    { return w.Format("json").Save(path) }
 func (w *DataFrameWriter) Parquet(path string) error { return w.Format("parquet").Save(path) }
+
+func openCheckpoint(dir string) (*checkpoint.Checkpoint, error) { return checkpoint.Open(dir) }

@@ -27,6 +27,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/runtime"
 	ksource "github.com/runnel-go/runnel/engine/internal/source/kafka"
 	"github.com/runnel-go/runnel/engine/types"
 )
@@ -36,8 +37,9 @@ const markerMetadata = "runnel-batch"
 
 // Sink writes rows to Kafka.
 type Sink struct {
-	topic string // the topic option, "" when rows carry it
-	cols  columns
+	topic  string // the topic option, "" when rows carry it
+	schema *types.StructType
+	cols   columns
 	cl    *kgo.Client
 	txnID string // "" without transactions
 	part  *partitioner
@@ -46,6 +48,8 @@ type Sink struct {
 	loaded    bool  // lastBatch has been read from Kafka
 	lastBatch int64 // last batch id known written; -1 for none
 }
+
+var _ runtime.Sink = (*Sink)(nil)
 
 // columns are the indexes of the input columns the sink uses, -1 when absent.
 type columns struct {
@@ -86,7 +90,7 @@ func NewSink(opts map[string]string, schema *types.StructType, queryID string) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{topic: topic, cols: cols, lastBatch: -1, part: newPartitioner()}
+	s := &Sink{topic: topic, schema: schema, cols: cols, lastBatch: -1, part: newPartitioner()}
 	popts, err := producerOptions(params)
 	if err != nil {
 		return nil, err
@@ -291,6 +295,15 @@ func (s *Sink) AddBatch(ctx context.Context, batchID int64, data *batch.Batch) e
 	if data == nil || data.N == 0 {
 		// Nothing to write: an empty batch replayed writes nothing either.
 		return nil
+	}
+	if data.Schema != s.schema && data.Schema.SimpleString() != s.schema.SimpleString() {
+		// The rows come with another column order or set than announced: find the
+		// columns again (and apply the same checks).
+		cols, err := validate(data.Schema, s.cols.topic < 0)
+		if err != nil {
+			return err
+		}
+		s.schema, s.cols = data.Schema, cols
 	}
 	recs, err := s.records(data)
 	if err != nil {

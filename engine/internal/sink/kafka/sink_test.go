@@ -260,3 +260,20 @@ func TestAutoCreatesTopic(t *testing.T) {
 	}
 	equal(t, "auto-created topic", readAll(t, addrs, "fresh"), expected("v", 0, 4, partitionOf(2)))
 }
+
+func TestBatchWithOtherColumnOrder(t *testing.T) {
+	addrs := startCluster(t, 1, "out")
+	s := newSink(t, map[string]string{"kafka.bootstrap.servers": addrs, "topic": "out"}, kvSchema, "")
+	swapped := types.NewStructType().Add("value", types.StringType).Add("key", types.StringType)
+	b := batch.New(swapped, 1)
+	b.AppendRow([]any{"v", "k"})
+	if err := s.AddBatch(context.Background(), 0, b); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "swapped columns", readAll(t, addrs, "out"), []string{"k|v|0"})
+	bad := batch.New(types.NewStructType().Add("key", types.StringType), 1)
+	bad.AppendRow([]any{"k"})
+	if err := s.AddBatch(context.Background(), 1, bad); err == nil || err.Error() != "Required attribute 'value' not found" {
+		t.Errorf("batch without value: %v", err)
+	}
+}

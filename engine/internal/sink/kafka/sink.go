@@ -40,9 +40,9 @@ type Sink struct {
 	topic  string // the topic option, "" when rows carry it
 	schema *types.StructType
 	cols   columns
-	cl    *kgo.Client
-	txnID string // "" without transactions
-	part  *partitioner
+	cl     *kgo.Client
+	txnID  string // "" without transactions
+	part   *partitioner
 
 	mu        sync.Mutex
 	loaded    bool  // lastBatch has been read from Kafka

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -517,5 +518,43 @@ func TestIPCTransport(t *testing.T) {
 	c.send(c.shell, "execute_request", map[string]any{"code": "over ipc"})
 	if rep := content(t, c.recv(c.shellIn, "execute_reply")); rep["status"] != "ok" {
 		t.Errorf("execute_reply = %v", rep)
+	}
+}
+
+// TestNoGoroutinesLeftAfterServe checks that every goroutine of the kernel ends with
+// Serve (zmq4's own are zmq4's business).
+func TestNoGoroutinesLeftAfterServe(t *testing.T) {
+	h := newStub()
+	k, err := OpenInfo(ConnectionInfo{IP: "127.0.0.1", Key: testKey}, h, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- k.Serve(context.Background()) }()
+	c := dial(t, k.ConnectionInfo(), testKey)
+	c.send(c.shell, "execute_request", map[string]any{"code": "input"})
+	c.recv(c.stdinIn, "input_request") // a cell waiting for input at shutdown
+	c.send(c.control, "shutdown_request", map[string]any{"restart": false})
+	c.recv(c.controlIn, "shutdown_reply")
+	if err := <-served; err != nil {
+		t.Fatalf("Serve = %v", err)
+	}
+	deadline := time.Now().Add(recvTimeout)
+	for {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		var ours []string
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if strings.Contains(g, "runnel/kernel.(*Kernel)") || strings.Contains(g, "runnel/kernel.(*publisher)") {
+				ours = append(ours, g)
+			}
+		}
+		if len(ours) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("goroutines left after Serve returned:\n%s", strings.Join(ours, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

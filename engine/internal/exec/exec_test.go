@@ -1,0 +1,132 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/expr"
+	"github.com/runnel-go/runnel/engine/internal/plan"
+	"github.com/runnel-go/runnel/engine/internal/runtime"
+	"github.com/runnel-go/runnel/engine/types"
+)
+
+const minute = int64(60_000_000)
+
+func lit(s string) expr.Node { return &expr.Literal{Value: s, Type: types.StringType} }
+func ref(s string) expr.Node { return &expr.ColumnRef{Parts: []string{s}, Pos: -1} }
+
+func eventSchema() *types.StructType {
+	return types.NewStructType().Add("k", types.StringType).Add("ts", types.TimestampType).Add("v", types.LongType)
+}
+
+func relation(b *batch.Batch) *plan.Relation {
+	return &plan.Relation{Out: b.Schema, Data: func() ([]*batch.Batch, error) { return []*batch.Batch{b}, nil }}
+}
+
+// windowAgg builds groupBy(window(ts, size, slide, start), k).agg(sum(v), count(1)).
+func windowAgg(t *testing.T, child plan.Node, size, slide, start string) plan.Node {
+	t.Helper()
+	win := &expr.Call{Name: "window", Args: []expr.Node{ref("ts"), lit(size), lit(slide), lit(start)}}
+	sum := &expr.Call{Name: "sum", Args: []expr.Node{ref("v")}}
+	cnt := &expr.Call{Name: "count", Args: []expr.Node{&expr.Star{}}}
+	p, err := plan.NewAggregate(child, []expr.Node{win, ref("k")},
+		[]expr.Node{&expr.GetField{X: win, Field: "start"}, ref("k"), sum, cnt}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestPaneWindowsMatchDirectAssignment compares pane-based sliding windows with Spark's
+// assignment (every window containing the row) computed directly, on random data.
+func TestPaneWindowsMatchDirectAssignment(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, c := range []struct{ size, slide, start int64 }{
+		{10, 5, 0}, {10, 10, 0}, {60, 1, 0}, {10, 3, 1}, {7, 2, -1}, {12, 5, 4},
+	} {
+		b := batch.New(eventSchema(), 500)
+		type key struct {
+			start int64
+			k     string
+		}
+		sums, counts := map[key]int64{}, map[key]int64{}
+		for i := 0; i < 500; i++ {
+			ts := (rng.Int63n(400) - 100) * minute / 2
+			k := fmt.Sprint("k", rng.Intn(3))
+			v := rng.Int63n(100)
+			b.AppendRow([]any{k, ts, v})
+			// Spark's window assignment (ResolveTimeWindows).
+			slide, size, start := c.slide*minute, c.size*minute, c.start*minute
+			rem := (ts - start) % slide
+			if rem < 0 {
+				rem += slide
+			}
+			last := ts - rem
+			for i := int64(0); i < (size+slide-1)/slide; i++ {
+				ws := last - i*slide
+				if ws <= ts && ts < ws+size {
+					sums[key{ws, k}] += v
+					counts[key{ws, k}]++
+				}
+			}
+		}
+		p := windowAgg(t, relation(b), fmt.Sprintf("%d minutes", c.size), fmt.Sprintf("%d minutes", c.slide), fmt.Sprintf("%d minutes", c.start))
+		out, err := Run(context.Background(), p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.N != len(sums) {
+			t.Errorf("%+v: %d windows, want %d", c, out.N, len(sums))
+		}
+		for i := 0; i < out.N; i++ {
+			r := out.Row(i)
+			k := key{r[0].(int64), r[1].(string)}
+			if r[2].(int64) != sums[k] || r[3].(int64) != counts[k] {
+				t.Errorf("%+v: window %v: sum %v count %v, want %d %d", c, k, r[2], r[3], sums[k], counts[k])
+			}
+		}
+	}
+}
+
+// TestStateStaysFlatUnderWatermark runs many micro-batches whose event time moves forward
+// with the watermark: the state (and the slots behind it) stays bounded.
+func TestStateStaysFlatUnderWatermark(t *testing.T) {
+	src := &plan.StreamSource{Format: "memory", Out: eventSchema()}
+	wm, err := plan.NewWatermark(src, "ts", "10 minutes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{plan.Append, plan.Update} {
+		inc, err := NewIncremental(windowAgg(t, wm, "10 minutes", "5 minutes", "0 minutes"), mode, []*plan.StreamSource{src}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		agg := inc.stateful[0].(*aggOp)
+		var watermark int64
+		maxRows, maxSlots := int64(0), 0
+		for n := 0; n < 2000; n++ {
+			b := batch.New(eventSchema(), 100)
+			for i := 0; i < 100; i++ {
+				b.AppendRow([]any{fmt.Sprint("k", i%5), int64(n)*minute + int64(i)*1000, int64(1)})
+			}
+			out, err := inc.RunBatch(context.Background(), runtime.BatchInput{BatchID: int64(n), Sources: [][]*batch.Batch{{b}}, WatermarkMicros: watermark})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := out.MaxEventTime[0]; e.OK && e.Micros-inc.WatermarkDelays()[0] > watermark {
+				watermark = e.Micros - inc.WatermarkDelays()[0]
+			}
+			if n > 100 {
+				maxRows = max(maxRows, out.StateOps[0].NumRowsTotal)
+				maxSlots = max(maxSlots, agg.table.slots())
+			}
+		}
+		// 5 keys x panes within 10 minutes of watermark + window: a few dozen rows.
+		if maxRows > 5*6 || maxSlots > 5*8 {
+			t.Errorf("%s: state grew to %d rows in %d slots", mode, maxRows, maxSlots)
+		}
+	}
+}

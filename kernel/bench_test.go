@@ -85,3 +85,24 @@ func reportPercentiles(b *testing.B, times []time.Duration) {
 	b.ReportMetric(at(0.50), "p50-µs")
 	b.ReportMetric(at(0.99), "p99-µs")
 }
+
+// BenchmarkPublishStream measures one stream message from Publisher.Stream to a
+// subscribed client (encode, sign, queue, send, receive), as a cell printing in a loop.
+func BenchmarkPublishStream(b *testing.B) {
+	h := newStub()
+	k, _ := startKernel(b, h, testKey)
+	c := dial(b, k.ConnectionInfo(), testKey)
+	id := c.send(c.shell, "execute_request", map[string]any{"code": "keep"})
+	c.recv(c.shellIn, "execute_reply")
+	c.iopubUntilIdle(id)
+	pub := h.keptPublisher()
+	b.ResetTimer()
+	for b.Loop() {
+		pub.Stream("stdout", "a line of output\n")
+		select {
+		case <-c.iopubIn:
+		case <-time.After(recvTimeout):
+			b.Fatal("stream message lost")
+		}
+	}
+}

@@ -159,3 +159,37 @@ func TestSessionWindows(t *testing.T) {
 +-------------------+-------------------+----+-----+
 `)
 }
+
+func TestStreamingSQLCompleteIntoMemoryAndConsoleOptions(t *testing.T) {
+	s, out := newSession(t)
+	dfstudents := studentsStream(t, s)
+	if err := dfstudents.CreateOrReplaceTempView("students"); err != nil {
+		t.Fatal(err)
+	}
+	byAge := s.SQL("select age > 16 as older, count(*) as n, max(score) as best from students group by age > 16 order by older")
+	memoryRun(t, byAge, "byage", "complete")
+	expectTable(t, s.SQL("select * from byage"), `
++-----+---+----+
+|older|  n|best|
++-----+---+----+
+|false|  3|90.0|
+| true|  3|87.0|
++-----+---+----+
+`)
+	runOnce(t, dfstudents.WriteStream().Format("console").Option("numRows", 2).Option("truncate", false))
+	want := `-------------------------------------------
+Batch: 0
+-------------------------------------------
++---------+---+-----+
+|name     |age|score|
++---------+---+-----+
+|LiLei    |12 |75.5 |
+|Hanmeimei|16 |90.0 |
++---------+---+-----+
+only showing top 2 rows
+
+`
+	if got := out.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -105,3 +105,21 @@ func BenchmarkHandConsume(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*benchPartitions*benchPerPart)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkLatestOffset is one idle trigger's cost: partition discovery and ListOffsets
+// on a 3-broker cluster (the driver polls this every pollingDelay when idle).
+func BenchmarkLatestOffset(b *testing.B) {
+	addrs, end := benchCluster(b)
+	s, err := NewSource(map[string]string{"kafka.bootstrap.servers": addrs, "subscribe": "bench"}, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if got, err := s.LatestOffset(ctx, end); err != nil || got != end {
+			b.Fatal(got, err)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func BenchmarkZMQEchoRoundTrip(b *testing.B) {
 	if err := dealer.Dial(router.Addr().Network() + "://" + router.Addr().String()); err != nil {
 		b.Fatal(err)
 	}
-	frames := encodeJSON(b, signer{key: []byte(testKey)}, Header{MsgID: "0123456789abcdef0123456789abcdef", Session: "0123456789abcdef0123456789abcdef",
+	frames := encodeJSON(b, signer{key: []byte(testKey)}, msgHeader{MsgID: "0123456789abcdef0123456789abcdef", Session: "0123456789abcdef0123456789abcdef",
 		Username: "test", Date: time.Now().UTC().Format(time.RFC3339Nano), MsgType: "execute_request", Version: protocolVersion},
 		map[string]any{"code": "1+1", "silent": false, "store_history": true, "allow_stdin": false})
 	times := make([]time.Duration, 0, b.N)

@@ -312,7 +312,7 @@ func (c *client) drainIOPub(parentID string) {
 // send sends a request and returns its msg_id.
 func (c *client) send(sock zmq4.Socket, msgType string, content any) string {
 	c.t.Helper()
-	h := Header{MsgID: uuid.NewString(), Session: c.session, Username: "test", Date: time.Now().UTC().Format(time.RFC3339Nano), MsgType: msgType, Version: protocolVersion}
+	h := msgHeader{MsgID: uuid.NewString(), Session: c.session, Username: "test", Date: time.Now().UTC().Format(time.RFC3339Nano), MsgType: msgType, Version: protocolVersion}
 	c.sendFrames(sock, encodeJSON(c.t, c.signer, h, content))
 	return h.MsgID
 }
@@ -325,7 +325,7 @@ func (c *client) sendFrames(sock zmq4.Socket, frames [][]byte) {
 }
 
 // encodeJSON builds the frames of a client message (no identities: a DEALER adds none).
-func encodeJSON(t testing.TB, s signer, h Header, content any) [][]byte {
+func encodeJSON(t testing.TB, s signer, h msgHeader, content any) [][]byte {
 	t.Helper()
 	hb, err := json.Marshal(h)
 	if err != nil {
@@ -386,7 +386,7 @@ func describe(ms []*message) string {
 }
 
 func parentMsgID(m *message) string {
-	var h Header
+	var h msgHeader
 	if err := json.Unmarshal(m.ParentHeader, &h); err != nil {
 		return ""
 	}

@@ -158,13 +158,13 @@ func TestBadSignatureDropped(t *testing.T) {
 	k, _ := startKernelLog(t, h, testKey, slog.New(slog.NewTextHandler(&logs, nil)))
 	c := dial(t, k.ConnectionInfo(), testKey)
 
-	hdr := Header{MsgID: "bad-1", Session: c.session, MsgType: "execute_request", Version: protocolVersion}
+	hdr := msgHeader{MsgID: "bad-1", Session: c.session, MsgType: "execute_request", Version: protocolVersion}
 	forged := encodeJSON(t, signer{key: []byte("wrong key")}, hdr, map[string]any{"code": "forged"})
 	c.sendFrames(c.shell, forged)
-	unsigned := encodeJSON(t, signer{}, Header{MsgID: "bad-2", MsgType: "execute_request"}, map[string]any{"code": "unsigned"})
+	unsigned := encodeJSON(t, signer{}, msgHeader{MsgID: "bad-2", MsgType: "execute_request"}, map[string]any{"code": "unsigned"})
 	c.sendFrames(c.shell, unsigned)
 	c.sendFrames(c.shell, [][]byte{[]byte(delimiter), []byte("sig"), []byte("{}")}) // truncated
-	good := encodeJSON(t, c.signer, Header{MsgID: "bad-3", MsgType: "execute_request"}, map[string]any{"code": "forged"})
+	good := encodeJSON(t, c.signer, msgHeader{MsgID: "bad-3", MsgType: "execute_request"}, map[string]any{"code": "forged"})
 	good[len(good)-1] = []byte(`{"code": "tampered"}`) // content changed after signing
 	c.sendFrames(c.shell, good)
 	notJSON := encode(nil, []byte(`{"msg_type": "execute_request", "msg_id": "bad-4"`), []byte("{}"), []byte("{}"), []byte(`{"code":"x"}`), nil, c.signer)

@@ -19,9 +19,9 @@ const protocolVersion = "5.3"
 // delimiter separates the routing identities from the signed part of a message.
 const delimiter = "<IDS|MSG>"
 
-// Header is a message header (and, as parent_header, the header of the request a message
+// msgHeader is a message header (and, as parent_header, the header of the request a message
 // answers).
-type Header struct {
+type msgHeader struct {
 	MsgID    string `json:"msg_id"`
 	Session  string `json:"session"`
 	Username string `json:"username"`
@@ -35,7 +35,7 @@ type Header struct {
 // frame verbatim as its parent_header.
 type message struct {
 	Identities   [][]byte
-	Header       Header
+	Header       msgHeader
 	RawHeader    json.RawMessage
 	ParentHeader json.RawMessage
 	Metadata     json.RawMessage
@@ -150,8 +150,8 @@ func encode(ids [][]byte, header, parent, metadata, content []byte, buffers [][]
 }
 
 // newHeader returns a fresh header of msgType for this kernel's session.
-func newHeader(session, msgType string) Header {
-	return Header{
+func newHeader(session, msgType string) msgHeader {
+	return msgHeader{
 		MsgID:    uuid.NewString(),
 		Session:  session,
 		Username: "runnel",

@@ -67,7 +67,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(m.Identities, ids) || !reflect.DeepEqual(m.Buffers, buffers) {
 		t.Errorf("identities %q buffers %q", m.Identities, m.Buffers)
 	}
-	want := Header{MsgID: "m1", Session: "s", Username: "u", Date: "2026-11-23T19:00:00.000000Z", MsgType: "execute_request", Version: "5.3"}
+	want := msgHeader{MsgID: "m1", Session: "s", Username: "u", Date: "2026-11-23T19:00:00.000000Z", MsgType: "execute_request", Version: "5.3"}
 	if m.Header != want {
 		t.Errorf("header = %+v", m.Header)
 	}

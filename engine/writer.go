@@ -153,10 +153,14 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 	if err := plan.CheckStreaming(df.plan, mode); err != nil {
 		return nil, err
 	}
+	trigger := runtime.Trigger{Kind: w.trigger.kind, IntervalMicros: w.trigger.interval}
 	if w.trigger.kind == runtime.TriggerContinuous {
 		if err := checkContinuous(df.plan); err != nil {
 			return nil, err
 		}
+		// The driver runs micro-batches only: a continuous query runs them back to back
+		// (the default trigger), which keeps its map-only, at-least-once contract.
+		trigger = runtime.Trigger{Kind: runtime.TriggerDefault}
 	}
 	s := df.session
 	if len(path) > 0 {
@@ -286,7 +290,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		Sources:       srcs,
 		Executor:      executor,
 		Sink:          snk,
-		Trigger:       runtime.Trigger{Kind: w.trigger.kind, IntervalMicros: w.trigger.interval},
+		Trigger:       trigger,
 		Mode:          rmode,
 		CheckpointDir: cpDir,
 		Checkpoint:    cp,

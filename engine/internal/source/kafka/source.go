@@ -114,7 +114,7 @@ func NewSource(opts map[string]string, metadataDir string) (*Source, error) {
 func warnLog(who, msg string) { log.Printf("WARN %s: %s", who, msg) }
 
 // SetWarn sets where warnings go (skipped data with failOnDataLoss=false); the default is
-// the standard logger.
+// the standard logger. warn may be called from several goroutines at once (one per broker).
 func (s *Source) SetWarn(warn func(msg string)) {
 	s.mu.Lock()
 	s.warn = warn

@@ -235,3 +235,19 @@ func TestWindowColumnThenGroupBy(t *testing.T) {
 +-------------------+-------------------+-------------------+
 `)
 }
+
+func TestWindowSchema(t *testing.T) {
+	s, _ := newSession(t)
+	agg := tradingQuery(t, s, true)
+	want := `root
+ |-- window: struct (nullable = false)
+ |    |-- start: timestamp (nullable = true)
+ |    |-- end: timestamp (nullable = true)
+ |-- start: timestamp (nullable = true)
+ |-- end: timestamp (nullable = true)
+ |-- avg_price: double (nullable = true)
+`
+	if got := agg.Schema().TreeString(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -209,7 +209,7 @@ func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr
 			}
 			w.Index = i
 			agg.Window = w
-			out.Add(KeyName(i), WindowType(), true)
+			out.Add(KeyName(i), WindowType(), false)
 		} else {
 			ev, err := Compile(k, child.Schema())
 			if err != nil {

@@ -315,6 +315,6 @@ func NewWindowGenerate(child Node, call *expr.Call, alias string) (Node, error) 
 	for _, f := range child.Schema().Fields {
 		out.Add(f.Name, f.DataType, f.Nullable)
 	}
-	out.Add(name, WindowType(), true)
+	out.Add(name, WindowType(), false)
 	return &Generate{Child: child, Func: "window", Arg: w.Time, Window: w, GenNames: []string{name}, Out: out}, nil
 }

@@ -321,9 +321,14 @@ func (df *DataFrame) ToDF(names ...string) *DataFrame {
 	return df.derive(plan.NewProject(df.plan, ns))
 }
 
-// Alias gives the DataFrame a name for qualified references in SQL joins; DataFrame
-// joins tell sides apart by df.Col, so here it returns the DataFrame unchanged.
-func (df *DataFrame) Alias(name string) *DataFrame { return df }
+// Alias names the DataFrame for qualified column references ("a.id"), as in
+// df.Alias("a").Join(other.Alias("b"), F.Col("a.id").Eq(F.Col("b.id"))).
+func (df *DataFrame) Alias(name string) *DataFrame {
+	if df.err != nil {
+		return df
+	}
+	return df.derive(&plan.SubqueryAlias{Child: df.plan, Alias: name}, nil)
+}
 
 // GroupBy groups by columns (names or Columns, including F.Window) for aggregation.
 func (df *DataFrame) GroupBy(cols ...any) *GroupedData {

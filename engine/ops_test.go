@@ -254,3 +254,42 @@ func TestSQL(t *testing.T) {
 	expectErr(t, s.SQL("select name, count(*) from students").Err(), "[MISSING_AGGREGATION] The non-aggregating expression \"name\" is based on columns which are not participating in the GROUP BY clause.\nAdd the columns or the expression to the GROUP BY, aggregate the expression, or use \"any_value(name)\" if you do not care which of the values within a group is returned.")
 	var _ *engine.DataFrame
 }
+
+func TestQualifiedNames(t *testing.T) {
+	s, _ := newSession(t)
+	if err := students(s).CreateOrReplaceTempView("students"); err != nil {
+		t.Fatal(err)
+	}
+	classes := s.CreateDataFrame([][]any{{"LiLei", "class1"}, {"Lily", "class3"}}).ToDF("name", "class")
+	if err := classes.CreateOrReplaceTempView("classes"); err != nil {
+		t.Fatal(err)
+	}
+	expectTable(t, s.SQL("SELECT s.name, c.name AS cname, c.class FROM students s LEFT JOIN classes c ON s.name = c.name WHERE s.age < 17"), `
++---------+-----+------+
+|     name|cname| class|
++---------+-----+------+
+|    LiLei|LiLei|class1|
+|Hanmeimei| NULL|  NULL|
+|     Lily| Lily|class3|
++---------+-----+------+
+`)
+	expectTable(t, s.SQL("SELECT students.age, classes.* FROM students JOIN classes ON students.name = classes.name"), `
++---+-----+------+
+|age| name| class|
++---+-----+------+
+| 12|LiLei|class1|
+| 15| Lily|class3|
++---+-----+------+
+`)
+	expectErr(t, s.SQL("SELECT name FROM students s JOIN classes c ON s.name = c.name").Err(),
+		"[AMBIGUOUS_REFERENCE] Reference `name` is ambiguous, could be: [`s`.`name`, `c`.`name`].")
+	// Self-join through DataFrame aliases.
+	l := s.CreateDataFrame([][]any{{"a", 1}, {"b", 2}}, "k", "v")
+	expectTable(t, l.Alias("x").Join(l.Alias("y"), F.Col("x.v").Eq(F.Col("y.v").Minus(1))).Select("x.k", F.Col("y.k").Alias("next")), `
++---+----+
+|  k|next|
++---+----+
+|  a|   b|
++---+----+
+`)
+}

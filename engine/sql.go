@@ -21,11 +21,9 @@ func (s *Session) SQL(query string) *DataFrame {
 	return s.newDF(p, err)
 }
 
-// relationScope maps the names a query may qualify columns with to their plans.
-type relationScope map[string]plan.Node
-
-func (s *Session) relation(r *sqlparse.Relation, scope relationScope) (plan.Node, error) {
+func (s *Session) relation(r *sqlparse.Relation) (plan.Node, error) {
 	var p plan.Node
+	name := r.Alias
 	if r.Subquery != nil {
 		sp, err := s.planQuery(r.Subquery)
 		if err != nil {
@@ -38,53 +36,31 @@ func (s *Session) relation(r *sqlparse.Relation, scope relationScope) (plan.Node
 			return nil, tableNotFound(r.Name)
 		}
 		p = v
-		scope[strings.ToLower(r.Name)] = p
+		if name == "" {
+			name = r.Name
+		}
 	}
-	if r.Alias != "" {
-		scope[strings.ToLower(r.Alias)] = p
+	if name != "" {
+		p = &plan.SubqueryAlias{Child: p, Alias: name}
 	}
 	return p, nil
 }
 
-// qualify turns t.col references into columns bound to relation t (so joins can tell
-// sides apart); bind=false drops the qualifier.
-func qualify(n expr.Node, scope relationScope, bind bool) expr.Node {
-	if n == nil {
-		return nil
-	}
-	return expr.Transform(n, func(x expr.Node) expr.Node {
-		ref, ok := x.(*expr.ColumnRef)
-		if !ok || len(ref.Parts) < 2 {
-			return x
-		}
-		p, ok := scope[strings.ToLower(ref.Parts[0])]
-		if !ok || p.Schema().FieldIndex(ref.Parts[0]) >= 0 {
-			return x
-		}
-		parts := append([]string{}, ref.Parts[1:]...)
-		if bind {
-			return &plan.BoundColumn{ColumnRef: expr.ColumnRef{Parts: parts, Pos: ref.Pos}, From: p}
-		}
-		return &expr.ColumnRef{Parts: parts, Pos: ref.Pos}
-	})
-}
-
 func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
-	scope := relationScope{}
 	var p plan.Node
 	if q.From == nil {
 		one := batch.New(types.NewStructType(), 1)
 		one.N = 1
 		p = &plan.Relation{Out: types.NewStructType(), Data: func() ([]*batch.Batch, error) { return []*batch.Batch{one}, nil }}
 	} else {
-		fp, err := s.relation(q.From, scope)
+		fp, err := s.relation(q.From)
 		if err != nil {
 			return nil, err
 		}
 		p = fp
 	}
 	for _, j := range q.Joins {
-		right, err := s.relation(&j.Right, scope)
+		right, err := s.relation(&j.Right)
 		if err != nil {
 			return nil, err
 		}
@@ -95,13 +71,13 @@ func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
 		if len(j.Using) > 0 {
 			p, err = plan.NewJoinUsing(p, right, j.Using, t)
 		} else {
-			p, err = plan.NewJoinOn(p, right, qualify(j.On, scope, true), t)
+			p, err = plan.NewJoinOn(p, right, j.On, t)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	strip := func(n expr.Node) expr.Node { return qualify(n, scope, false) }
+	strip := func(n expr.Node) expr.Node { return n }
 	if q.Where != nil {
 		f, err := plan.NewFilter(p, strip(q.Where))
 		if err != nil {

@@ -61,7 +61,7 @@ func newAggOp(child operator, n *plan.Aggregate, streaming bool, mode string, op
 	keyTypes := make([]types.DataType, len(n.Keys))
 	for i, k := range n.Keys {
 		if n.Window != nil && n.Window.Index == i {
-			ev, err := plan.CompileWith(n.Window.Time, n.Child.Schema(), opts)
+			ev, err := plan.CompileWith(n.Window.Time, n.Child.Schema(), withQuals(opts, n.Child))
 			if err != nil {
 				return nil, err
 			}
@@ -70,7 +70,7 @@ func newAggOp(child operator, n *plan.Aggregate, streaming bool, mode string, op
 			keyTypes[i] = types.LongType
 			continue
 		}
-		ev, err := plan.CompileWith(k, n.Child.Schema(), opts)
+		ev, err := plan.CompileWith(k, n.Child.Schema(), withQuals(opts, n.Child))
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func newAggOp(child operator, n *plan.Aggregate, streaming bool, mode string, op
 			op.argEvals = append(op.argEvals, nil)
 			continue
 		}
-		ev, err := plan.CompileWith(a.Arg, n.Child.Schema(), opts)
+		ev, err := plan.CompileWith(a.Arg, n.Child.Schema(), withQuals(opts, n.Child))
 		if err != nil {
 			return nil, err
 		}

@@ -93,7 +93,7 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev, err := plan.CompileWith(x.Cond, x.Child.Schema(), opts)
+		ev, err := plan.CompileWith(x.Cond, x.Child.Schema(), withQuals(opts, x.Child))
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +103,7 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev, err := plan.CompileWith(x.Arg, x.Child.Schema(), opts)
+		ev, err := plan.CompileWith(x.Arg, x.Child.Schema(), withQuals(opts, x.Child))
 		if err != nil {
 			return nil, err
 		}
@@ -119,6 +119,8 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		}
 		op.schema = x.Out
 		return op, nil
+	case *plan.SubqueryAlias:
+		return b.build(x.Child)
 	case *plan.Watermark:
 		child, err := b.build(x.Child)
 		if err != nil {
@@ -356,4 +358,10 @@ func (e *Incremental) openState(first int64) error {
 	}
 	e.stores = stores
 	return nil
+}
+
+// withQuals gives opts the qualifiers of node's columns, for expressions over its output.
+func withQuals(opts plan.Options, node plan.Node) plan.Options {
+	opts.Qualifiers = plan.Qualifiers(node)
+	return opts
 }

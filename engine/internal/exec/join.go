@@ -33,11 +33,11 @@ type joinOp struct {
 func newJoinOp(l, r operator, n *plan.Join, streaming bool, opts plan.Options) (*joinOp, error) {
 	op := &joinOp{left: l, right: r, node: n}
 	for i := range n.LeftKeys {
-		le, err := plan.CompileWith(n.LeftKeys[i], n.Left.Schema(), opts)
+		le, err := plan.CompileWith(n.LeftKeys[i], n.Left.Schema(), withQuals(opts, n.Left))
 		if err != nil {
 			return nil, err
 		}
-		re, err := plan.CompileWith(n.RightKeys[i], n.Right.Schema(), opts)
+		re, err := plan.CompileWith(n.RightKeys[i], n.Right.Schema(), withQuals(opts, n.Right))
 		if err != nil {
 			return nil, err
 		}

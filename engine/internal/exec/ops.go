@@ -53,7 +53,7 @@ type projectOp struct {
 func newProjectOp(child operator, p *plan.Project, opts plan.Options) (*projectOp, error) {
 	op := &projectOp{child: child, schema: p.Out}
 	for _, e := range p.Exprs {
-		ev, err := plan.CompileWith(e, p.Child.Schema(), opts)
+		ev, err := plan.CompileWith(e, p.Child.Schema(), withQuals(opts, p.Child))
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +282,7 @@ type sortOp struct {
 func newSortOp(child operator, s *plan.Sort, opts plan.Options) (*sortOp, error) {
 	op := &sortOp{child: child, schema: s.Schema()}
 	for _, o := range s.Orders {
-		ev, err := plan.CompileWith(o.X, s.Child.Schema(), opts)
+		ev, err := plan.CompileWith(o.X, s.Child.Schema(), withQuals(opts, s.Child))
 		if err != nil {
 			return nil, err
 		}

@@ -40,6 +40,7 @@ func NormalizeCount(n expr.Node) expr.Node {
 }
 
 type aggBuilder struct {
+	node    Node
 	child   *types.StructType
 	keys    []expr.Node
 	keyText []string
@@ -137,7 +138,7 @@ func (b *aggBuilder) addAgg(c *expr.Call) (expr.Node, error) {
 		return nil, fmt.Errorf("%s takes one argument, got %d", name, len(args))
 	}
 	if len(args) >= 1 {
-		ev, err := Compile(args[0], b.child)
+		ev, err := CompileIn(b.node, args[0])
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +189,7 @@ func aggResultType(name string, arg types.DataType, distinct bool) (types.DataTy
 // expressions and aggregate calls); having filters groups. It returns the Project over the
 // Aggregate (and a Filter for having).
 func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr.Node) (Node, error) {
-	b := &aggBuilder{child: child.Schema(), aggIdx: map[string]int{}}
+	b := &aggBuilder{node: child, child: child.Schema(), aggIdx: map[string]int{}}
 	agg := &Aggregate{Child: child}
 	out := types.NewStructType()
 	for i, k := range keys {
@@ -203,7 +204,7 @@ func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr
 			if agg.Window != nil {
 				return nil, fmt.Errorf("Multiple time/session window expressions would result in a cartesian product of rows, therefore they are currently not supported.")
 			}
-			w, err := windowKey(c, child.Schema())
+			w, err := windowKey(c, child)
 			if err != nil {
 				return nil, err
 			}
@@ -211,7 +212,7 @@ func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr
 			agg.Window = w
 			out.Add(KeyName(i), WindowType(), false)
 		} else {
-			ev, err := Compile(k, child.Schema())
+			ev, err := CompileIn(child, k)
 			if err != nil {
 				return nil, err
 			}
@@ -262,11 +263,11 @@ func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr
 }
 
 // windowKey analyses window(ts, size[, slide[, start]]) or session_window(ts, gap).
-func windowKey(c *expr.Call, schema *types.StructType) (*WindowKey, error) {
+func windowKey(c *expr.Call, child Node) (*WindowKey, error) {
 	if len(c.Args) < 2 {
 		return nil, fmt.Errorf("%s needs a time column and a duration", c.Name)
 	}
-	ev, err := Compile(c.Args[0], schema)
+	ev, err := CompileIn(child, c.Args[0])
 	if err != nil {
 		return nil, err
 	}

@@ -35,25 +35,53 @@ func containsAggregate(n expr.Node) bool {
 	return found
 }
 
-// expandStars replaces * (and t.*) with the columns of schema.
-func expandStars(exprs []expr.Node, schema *types.StructType) []expr.Node {
+// expandStars replaces * with the columns of child, and t.* with those t qualifies.
+// Columns are referred to by position, so duplicate names (after a join) stay apart.
+func expandStars(exprs []expr.Node, child Node) []expr.Node {
 	var out []expr.Node
+	var quals [][]string
 	for _, e := range exprs {
-		if _, ok := e.(*expr.Star); ok {
-			for _, f := range schema.Fields {
-				out = append(out, &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1})
-			}
+		star, ok := e.(*expr.Star)
+		if !ok {
+			out = append(out, e)
 			continue
 		}
-		out = append(out, e)
+		if quals == nil {
+			quals = qualifiers(child)
+		}
+		for i, f := range child.Schema().Fields {
+			if star.Qualifier != "" && !hasQualifier(quals[i], star.Qualifier) {
+				continue
+			}
+			out = append(out, &OrdinalRef{Index: i, Name: f.Name})
+		}
 	}
 	return out
 }
 
+func hasQualifier(qs []string, q string) bool {
+	for _, x := range qs {
+		if strings.EqualFold(x, q) {
+			return true
+		}
+	}
+	return false
+}
+
+// OrdinalRef refers to an input column by position (from * expansion).
+type OrdinalRef struct {
+	Index int
+	Name  string
+}
+
+func (n *OrdinalRef) String() string                     { return n.Name }
+func (n *OrdinalRef) Children() []expr.Node              { return nil }
+func (n *OrdinalRef) WithChildren([]expr.Node) expr.Node { c := *n; return &c }
+
 // NewProject builds a projection of exprs over child. A generator (explode) becomes a
 // Generate below the projection; aggregate functions make it a global aggregation.
 func NewProject(child Node, exprs []expr.Node) (Node, error) {
-	exprs = expandStars(exprs, child.Schema())
+	exprs = expandStars(exprs, child)
 	for _, e := range exprs {
 		if containsAggregate(e) {
 			return NewAggregate(child, nil, exprs, nil)
@@ -117,7 +145,7 @@ func newProject(child Node, exprs []expr.Node) (*Project, error) {
 		if c, ok := unalias(e).(*expr.Call); ok && c.Name == "session_window" {
 			return nil, fmt.Errorf("session_window can only be used as a grouping expression of groupBy")
 		}
-		ev, err := Compile(e, child.Schema())
+		ev, err := CompileIn(child, e)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +164,7 @@ func unalias(n expr.Node) expr.Node {
 // NewGenerate builds explode-like generation of arg's elements. alias names the generated
 // column (for a map: key and value unless given).
 func NewGenerate(child Node, fn string, arg expr.Node, alias string) (Node, error) {
-	ev, err := Compile(arg, child.Schema())
+	ev, err := CompileIn(child, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +202,7 @@ func NewFilter(child Node, cond expr.Node) (Node, error) {
 	if containsAggregate(cond) {
 		return nil, fmt.Errorf("[INVALID_WHERE_CONDITION] The WHERE condition %q contains invalid expressions: aggregate functions are not allowed in WHERE.", cond.String())
 	}
-	ev, err := Compile(cond, child.Schema())
+	ev, err := CompileIn(child, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +282,7 @@ func ordinal(i int) string {
 // NewSort orders child by orders; each is resolved against child's columns.
 func NewSort(child Node, orders []*expr.SortOrder) (Node, error) {
 	for _, o := range orders {
-		if _, err := Compile(o.X, child.Schema()); err != nil {
+		if _, err := CompileIn(child, o.X); err != nil {
 			return nil, err
 		}
 	}
@@ -303,7 +331,7 @@ func DurationArg(n expr.Node) (int64, error) {
 // slide[, start]])) containing its time, one output row per window, with the window in a
 // struct column named alias (or "window").
 func NewWindowGenerate(child Node, call *expr.Call, alias string) (Node, error) {
-	w, err := windowKey(call, child.Schema())
+	w, err := windowKey(call, child)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func EventTimeColumns(n Node) []bool {
 		if i := x.Schema().FieldIndex(x.Column); i >= 0 {
 			out[i] = true
 		}
-	case *Filter, *Deduplicate, *Sort, *Limit:
+	case *Filter, *Deduplicate, *Sort, *Limit, *SubqueryAlias:
 		copy(out, EventTimeColumns(n.Children()[0]))
 	case *Generate:
 		in := EventTimeColumns(x.Child)

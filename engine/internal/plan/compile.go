@@ -25,6 +25,14 @@ type Options struct {
 	Now func() time.Time
 	// Seed seeds rand() without a seed.
 	Seed int64
+	// Qualifiers lists, per input column, the names that may qualify it (table names and
+	// aliases: "s" in s.name); nil when none do.
+	Qualifiers [][]string
+}
+
+// CompileIn compiles n over the output of node, with its columns' qualifiers.
+func CompileIn(node Node, n expr.Node) (Evaluator, error) {
+	return CompileWith(n, node.Schema(), Options{Qualifiers: Qualifiers(node)})
 }
 
 // Compile compiles n over schema with default options: for analysis, where only types
@@ -42,11 +50,14 @@ func CompileWith(n expr.Node, schema *types.StructType, opts Options) (Evaluator
 	case *expr.Alias:
 		return CompileWith(x.X, schema, opts)
 	case *expr.ColumnRef:
-		if ev, ok := resolveRef(x.Parts, schema); ok {
+		if ev, ok := resolveRef(x.Parts, schema); ok && !qualifies(opts.Qualifiers, x.Parts[0]) {
 			return ev, nil
 		}
 	case *expr.Literal:
 		return &literal{v: x.Value, t: x.Type}, nil
+	case *OrdinalRef:
+		f := schema.Fields[x.Index]
+		return &columnRef{index: x.Index, t: f.DataType, null: f.Nullable}, nil
 	}
 	return compileExpr(n, schema, opts)
 }
@@ -59,6 +70,8 @@ func OutputName(n expr.Node) string {
 		return x.Name
 	case *expr.ColumnRef:
 		return x.Parts[len(x.Parts)-1]
+	case *OrdinalRef:
+		return x.Name
 	case *expr.Call:
 		switch x.Name {
 		case "window":
@@ -98,10 +111,38 @@ func (c *columnRef) Eval(b *batch.Batch) (*batch.Vector, error) {
 	return v, nil
 }
 
+// qualifies reports whether name is a qualifier of some column.
+func qualifies(quals [][]string, name string) bool {
+	for _, qs := range quals {
+		for _, q := range qs {
+			if strings.EqualFold(q, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unique reports whether name matches exactly one field (case-insensitively).
+func unique(schema *types.StructType, name string) bool {
+	n := 0
+	for _, f := range schema.Fields {
+		if strings.EqualFold(f.Name, name) {
+			n++
+		}
+	}
+	return n == 1
+}
+
 // resolveRef finds a column (case-insensitively) and then struct fields. A name with
 // dots that is itself a column (as "window.start" could be) wins over a field path.
+// Names that several columns share are left to the expression compiler, which tells
+// them apart by qualifier or reports the ambiguity.
 func resolveRef(parts []string, schema *types.StructType) (*columnRef, bool) {
 	if len(parts) == 0 {
+		return nil, false
+	}
+	if !unique(schema, parts[0]) && !(len(parts) > 1 && unique(schema, strings.Join(parts, "."))) {
 		return nil, false
 	}
 	if i := schema.FieldIndex(strings.Join(parts, ".")); i >= 0 && len(parts) > 1 {
@@ -135,6 +176,9 @@ func resolveRef(parts []string, schema *types.StructType) (*columnRef, bool) {
 func ColumnIndex(n expr.Node, schema *types.StructType) int {
 	if a, ok := n.(*expr.Alias); ok {
 		n = a.X
+	}
+	if o, ok := n.(*OrdinalRef); ok {
+		return o.Index
 	}
 	ref, ok := n.(*expr.ColumnRef)
 	if !ok {

@@ -13,7 +13,7 @@ func compileExpr(n expr.Node, schema *types.StructType, opts Options) (Evaluator
 	if loc == nil {
 		loc = time.UTC
 	}
-	return expr.Compile(n, schema, expr.Options{Location: loc, Now: opts.Now, Seed: opts.Seed})
+	return expr.Compile(n, schema, expr.Options{Location: loc, Now: opts.Now, Seed: opts.Seed, Qualifiers: opts.Qualifiers})
 }
 
 func exprOutputName(n expr.Node) string { return expr.OutputName(n) }

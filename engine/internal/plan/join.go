@@ -171,7 +171,29 @@ func NewJoinOn(left, right Node, cond expr.Node, t JoinType) (Node, error) {
 	}
 	// Resolve column references to combined names.
 	var rerr error
+	lq, rq := qualifiers(left), qualifiers(right)
+	qualified := func(s *types.StructType, quals [][]string, q, name string) int {
+		for i, f := range s.Fields {
+			if strings.EqualFold(f.Name, name) {
+				for _, x := range quals[i] {
+					if strings.EqualFold(x, q) {
+						return i
+					}
+				}
+			}
+		}
+		return -1
+	}
 	resolve := func(parts []string, from Node) []string {
+		if len(parts) >= 2 && ls.FieldIndex(parts[0]) < 0 && rs.FieldIndex(parts[0]) < 0 {
+			li, ri := qualified(ls, lq, parts[0], parts[1]), qualified(rs, rq, parts[0], parts[1])
+			switch {
+			case li >= 0 && ri < 0:
+				return append([]string{ls.Fields[li].Name}, parts[2:]...)
+			case ri >= 0 && li < 0:
+				return append([]string{comb.Fields[nl+ri].Name}, parts[2:]...)
+			}
+		}
 		name := parts[0]
 		li, ri := ls.FieldIndex(name), rs.FieldIndex(name)
 		pick := -1
@@ -268,11 +290,11 @@ func NewJoinOn(left, right Node, cond expr.Node, t JoinType) (Node, error) {
 		rest = append(rest, c)
 	}
 	for i := range j.LeftKeys {
-		le, err := Compile(j.LeftKeys[i], ls)
+		le, err := CompileIn(left, j.LeftKeys[i])
 		if err != nil {
 			return nil, err
 		}
-		re, err := Compile(j.RightKeys[i], rs)
+		re, err := CompileIn(right, j.RightKeys[i])
 		if err != nil {
 			return nil, err
 		}

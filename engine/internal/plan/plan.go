@@ -5,6 +5,8 @@
 package plan
 
 import (
+	"strings"
+
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/internal/expr"
 	"github.com/runnel-go/runnel/engine/types"
@@ -117,6 +119,91 @@ type Limit struct {
 	N     int
 }
 
+// SubqueryAlias names its child's columns' qualifier: a view's name or an alias, for
+// references such as s.name.
+type SubqueryAlias struct {
+	Child Node
+	Alias string
+}
+
+func (n *SubqueryAlias) Schema() *types.StructType { return n.Child.Schema() }
+func (n *SubqueryAlias) Children() []Node          { return []Node{n.Child} }
+func (n *SubqueryAlias) Name() string              { return "SubqueryAlias" }
+
+// Qualifiers lists, for each output column of n, the names that may qualify it; nil when
+// no column has a qualifier (then a qualified name's qualifier is ignored).
+func Qualifiers(n Node) [][]string {
+	q := qualifiers(n)
+	for _, x := range q {
+		if len(x) > 0 {
+			return q
+		}
+	}
+	return nil
+}
+
+func qualifiers(n Node) [][]string {
+	out := make([][]string, len(n.Schema().Fields))
+	switch x := n.(type) {
+	case *SubqueryAlias:
+		for i := range out {
+			out[i] = []string{x.Alias}
+		}
+	case *Filter, *Deduplicate, *Sort, *Limit, *Watermark:
+		copy(out, Qualifiers(n.Children()[0]))
+	case *Generate:
+		copy(out, Qualifiers(x.Child))
+	case *Project:
+		in := qualifiers(x.Child)
+		for i, e := range x.Exprs {
+			if a, ok := e.(*expr.Alias); ok {
+				if _, isRef := a.X.(*expr.ColumnRef); isRef {
+					continue // a renamed column loses its qualifier
+				}
+			}
+			if j := columnIndexIn(e, x.Child.Schema(), in); j >= 0 {
+				out[i] = in[j]
+			}
+		}
+	case *Join:
+		comb := append(qualifiers(x.Left), qualifiers(x.Right)...)
+		for i, p := range x.Project {
+			out[i] = comb[p]
+		}
+	case *Union:
+		copy(out, Qualifiers(x.Inputs[0]))
+	}
+	return out
+}
+
+// columnIndexIn is ColumnIndex resolved the way the expression compiler resolves it
+// over node (qualifiers included).
+func columnIndexIn(e expr.Node, schema *types.StructType, quals [][]string) int {
+	if a, ok := e.(*expr.Alias); ok {
+		e = a.X
+	}
+	if o, ok := e.(*OrdinalRef); ok {
+		return o.Index
+	}
+	ref, ok := e.(*expr.ColumnRef)
+	if !ok {
+		return -1
+	}
+	if len(ref.Parts) == 2 {
+		// q.name: the column named name that q qualifies.
+		for i, f := range schema.Fields {
+			if strings.EqualFold(f.Name, ref.Parts[1]) {
+				for _, q := range quals[i] {
+					if strings.EqualFold(q, ref.Parts[0]) {
+						return i
+					}
+				}
+			}
+		}
+	}
+	return ColumnIndex(e, schema)
+}
+
 // Watermark marks Column as the child's event time with a delay (withWatermark).
 type Watermark struct {
 	Child       Node
@@ -211,6 +298,7 @@ var (
 	_ Node = (*Limit)(nil)
 	_ Node = (*Watermark)(nil)
 	_ Node = (*Join)(nil)
+	_ Node = (*SubqueryAlias)(nil)
 )
 
 // IsStreaming reports whether n reads a streaming source.

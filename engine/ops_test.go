@@ -293,3 +293,17 @@ func TestQualifiedNames(t *testing.T) {
 +---+----+
 `)
 }
+
+func TestJoinKeysOfDifferentTypes(t *testing.T) {
+	s, _ := newSession(t)
+	l := s.CreateDataFrame([][]any{{int32(1), "a"}, {int32(2), "b"}}, "id", "lv")
+	r := s.CreateDataFrame([][]any{{int64(2), "x"}}, "rid", "rv")
+	expectTable(t, l.Join(r, l.Col("id").Eq(r.Col("rid")), "left"), `
++---+---+----+----+
+| id| lv| rid|  rv|
++---+---+----+----+
+|  1|  a|NULL|NULL|
+|  2|  b|   2|   x|
++---+---+----+----+
+`)
+}

@@ -221,10 +221,6 @@ func NewAggregate(child Node, keys []expr.Node, outputs []expr.Node, having expr
 		b.keys = append(b.keys, k)
 		b.keyText = append(b.keyText, exprKey(k))
 	}
-	if agg.Window != nil && agg.Window.Session && len(keys) < 2 {
-		// Spark accepts a session window alone too; it is grouped per session only.
-		_ = agg
-	}
 	var rewritten []expr.Node
 	for _, o := range outputs {
 		o = NormalizeCount(o)

@@ -271,7 +271,7 @@ func NewJoinOn(left, right Node, cond expr.Node, t JoinType) (Node, error) {
 			return x
 		})
 	}
-	var rest []expr.Node
+	var rest, keyEquality []expr.Node
 	for _, c := range conjuncts(resolved) {
 		if b, ok := c.(*expr.Binary); ok && (b.Op == "=" || b.Op == "==") {
 			ll, lr := sidesOf(b.L)
@@ -280,15 +280,20 @@ func NewJoinOn(left, right Node, cond expr.Node, t JoinType) (Node, error) {
 			case ll && !lr && rr && !rl:
 				j.LeftKeys = append(j.LeftKeys, b.L)
 				j.RightKeys = append(j.RightKeys, toRight(b.R))
+				keyEquality = append(keyEquality, c)
 				continue
 			case rl && !rr && lr && !ll:
 				j.LeftKeys = append(j.LeftKeys, b.R)
 				j.RightKeys = append(j.RightKeys, toRight(b.L))
+				keyEquality = append(keyEquality, c)
 				continue
 			}
 		}
 		rest = append(rest, c)
 	}
+	// Keys of different types (int = long) are compared by the residual condition, where
+	// the expression compiler applies Spark's casts; hash keys must be of one type.
+	var lk, rk []expr.Node
 	for i := range j.LeftKeys {
 		le, err := CompileIn(left, j.LeftKeys[i])
 		if err != nil {
@@ -298,14 +303,13 @@ func NewJoinOn(left, right Node, cond expr.Node, t JoinType) (Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !types.Equal(le.Type(), re.Type()) {
-			// Keep mismatched types as a residual condition, where casts apply.
-			rest = append(rest, &expr.Binary{Op: "=", L: j.LeftKeys[i], R: j.RightKeys[i]})
-			j.LeftKeys = append(j.LeftKeys[:i], j.LeftKeys[i+1:]...)
-			j.RightKeys = append(j.RightKeys[:i], j.RightKeys[i+1:]...)
-			return nil, fmt.Errorf("join keys %s and %s have different types (%s, %s)", le.Type().SimpleString(), re.Type().SimpleString(), le.Type().SimpleString(), re.Type().SimpleString())
+		if types.Equal(le.Type(), re.Type()) {
+			lk, rk = append(lk, j.LeftKeys[i]), append(rk, j.RightKeys[i])
+			continue
 		}
+		rest = append(rest, keyEquality[i])
 	}
+	j.LeftKeys, j.RightKeys = lk, rk
 	if len(rest) > 0 {
 		j.Cond = rest[0]
 		for _, c := range rest[1:] {

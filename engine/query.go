@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"os"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ type QueryStatus = runtime.Status
 
 // StreamingQuery is a running (or finished) streaming query.
 type StreamingQuery struct {
-	q *runtime.Query
+	q   *runtime.Query
+	mgr *StreamingQueryManager
 }
 
 // ID is the query's id, stable across restarts from the same checkpoint.
@@ -42,8 +44,22 @@ func (sq *StreamingQuery) AwaitTerminationTimeout(d time.Duration) (terminated b
 	return sq.q.AwaitTerminationTimeout(d)
 }
 
+// AwaitTerminationContext is AwaitTermination that also returns (ctx.Err()) when ctx
+// ends first, as an interrupted notebook cell needs.
+func (sq *StreamingQuery) AwaitTerminationContext(ctx context.Context) error {
+	return sq.q.AwaitTerminationContext(ctx)
+}
+
 // ProcessAllAvailable waits until everything available now has been processed.
 func (sq *StreamingQuery) ProcessAllAvailable() error { return sq.q.ProcessAllAvailable() }
+
+// ProcessAllAvailableContext is ProcessAllAvailable bounded by ctx.
+func (sq *StreamingQuery) ProcessAllAvailableContext(ctx context.Context) error {
+	return sq.q.ProcessAllAvailableContext(ctx)
+}
+
+// Done is closed once the query has ended.
+func (sq *StreamingQuery) Done() <-chan struct{} { return sq.q.Done() }
 
 // Exception is the error that ended the query, or nil.
 func (sq *StreamingQuery) Exception() error { return sq.q.Exception() }
@@ -79,7 +95,7 @@ func (m *StreamingQueryManager) wrap(q *runtime.Query) *StreamingQuery {
 	}
 	sq, ok := m.wrapped[q]
 	if !ok {
-		sq = &StreamingQuery{q: q}
+		sq = &StreamingQuery{q: q, mgr: m}
 		m.wrapped[q] = sq
 	}
 	// Forget wrappers of queries that ended and are no longer listed.
@@ -118,8 +134,59 @@ func (m *StreamingQueryManager) AwaitAnyTerminationTimeout(d time.Duration) (boo
 	return m.m.AwaitAnyTerminationTimeout(d)
 }
 
+// AwaitAnyTerminationContext is AwaitAnyTermination bounded by ctx.
+func (m *StreamingQueryManager) AwaitAnyTerminationContext(ctx context.Context) (bool, error) {
+	return m.m.AwaitAnyTerminationContext(ctx)
+}
+
 // ResetTerminated forgets past terminations for AwaitAnyTermination.
 func (m *StreamingQueryManager) ResetTerminated() { m.m.ResetTerminated() }
+
+// QueryEvent is what listeners receive (Spark's StreamingQueryListener events).
+type QueryEvent struct {
+	// Kind is "started", "progress" or "terminated".
+	Kind  string
+	Query *StreamingQuery
+	// Progress is set for progress events.
+	Progress *QueryProgress
+	// Result is, for the progress event of a trigger that ran a batch, the rows the sink
+	// received, as a static DataFrame; nil otherwise.
+	Result *DataFrame
+	// Err is the error that ended the query (terminated events), nil for a stop.
+	Err error
+}
+
+// AddListener calls fn with the events of every query of the session, on the query's
+// goroutine (fn must not block for long); remove stops the calls.
+func (m *StreamingQueryManager) AddListener(fn func(QueryEvent)) (remove func()) {
+	return m.m.AddListener(func(ev runtime.Event) {
+		qe := QueryEvent{Query: m.wrap(ev.Query), Progress: ev.Progress, Err: ev.Exception}
+		switch ev.Kind {
+		case runtime.EventStarted:
+			qe.Kind = "started"
+		case runtime.EventProgress:
+			qe.Kind = "progress"
+		case runtime.EventTerminated:
+			qe.Kind = "terminated"
+		}
+		if ev.Result != nil {
+			qe.Result = &DataFrame{session: m.session, plan: staticRelation(ev.Result)}
+		}
+		fn(qe)
+	})
+}
+
+// AddListener calls fn with this query's events (see StreamingQueryManager.AddListener).
+func (sq *StreamingQuery) AddListener(fn func(QueryEvent)) (remove func()) {
+	if sq.mgr == nil {
+		return func() {}
+	}
+	return sq.mgr.AddListener(func(ev QueryEvent) {
+		if ev.Query == sq {
+			fn(ev)
+		}
+	})
+}
 
 func dirHasFiles(path string) bool {
 	entries, err := os.ReadDir(path)

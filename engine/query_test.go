@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -174,5 +175,34 @@ func TestStreamsManagerAndCallbackHook(t *testing.T) {
 	}
 	if len(hooked) != 1 || out.String() != "+-----+\n|value|\n+-----+\n|    a|\n+-----+\n\n" {
 		t.Errorf("hook calls %v, output %q", hooked, out.String())
+	}
+}
+
+func TestQueryListener(t *testing.T) {
+	s, _ := newSession(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, "txt", "a\nb\n", "c\n")
+	df := s.ReadStream().Option("maxFilesPerTrigger", 1).Text(dir)
+	var events []string
+	remove := s.Streams().AddListener(func(ev engine.QueryEvent) {
+		e := ev.Kind
+		if ev.Result != nil {
+			n, err := ev.Result.Count()
+			e += fmt.Sprintf(" batch %d: %d rows %v", ev.Progress.BatchID, n, err)
+		}
+		events = append(events, e)
+	})
+	defer remove()
+	q, err := df.WriteStream().Format("console").Trigger(engine.AvailableNow()).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AwaitTerminationContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-q.Done()
+	want := "started,progress batch 0: 2 rows <nil>,progress batch 1: 1 rows <nil>,terminated"
+	if got := strings.Join(events, ","); got != want {
+		t.Errorf("events %s\nwant %s", got, want)
 	}
 }

@@ -289,3 +289,30 @@ root
 }
 
 var _ = time.Second
+
+func TestSeedStudentsFileSinks(t *testing.T) {
+	s, _ := newSession(t)
+	dfstudents := studentsStream(t, s)
+	for _, format := range []string{"parquet", "csv", "json"} {
+		out, cp := t.TempDir(), t.TempDir()
+		runOnce(t, dfstudents.WriteStream().Format(format).Option("checkpointLocation", cp).Option("path", out))
+		back := s.Read().Format(format).Schema("name string, age int, score double").Load(out)
+		expectTable(t, back.OrderBy("age"), `
++---------+---+-----+
+|     name|age|score|
++---------+---+-----+
+|    LiLei| 12| 75.5|
+|     Lily| 15| 68.0|
+|Hanmeimei| 16| 90.0|
+|     Andy| 17| 80.0|
+|   Justin| 19| 87.0|
+|  Michael| 20| 70.5|
++---------+---+-----+
+`)
+	}
+	_, err := dfstudents.WriteStream().Format("parquet").Option("path", t.TempDir()).Start()
+	expectErr(t, err, `checkpointLocation must be specified either through option("checkpointLocation", ...) or SparkSession.conf.set("spark.sql.streaming.checkpointLocation", ...)`)
+	_, err = dfstudents.GroupBy("age").Count().WriteStream().OutputMode("complete").Format("parquet").
+		Option("path", t.TempDir()).Option("checkpointLocation", t.TempDir()).Start()
+	expectErr(t, err, "Data source parquet does not support Complete output mode")
+}

@@ -90,6 +90,15 @@ func (df *DataFrame) PrintSchema() {
 	fmt.Fprintln(df.writer(), df.Schema().TreeString())
 }
 
+// Explain prints the DataFrame's logical plan.
+func (df *DataFrame) Explain() {
+	if df.err != nil {
+		fmt.Fprintln(df.writer(), df.err)
+		return
+	}
+	fmt.Fprint(df.writer(), "== Logical Plan ==\n"+plan.TreeString(df.plan)+"\n")
+}
+
 // Col is a column of this DataFrame (df.name / df["name"] in PySpark). In a join
 // condition it refers to this DataFrame's side.
 func (df *DataFrame) Col(name string) Column {

@@ -307,3 +307,15 @@ func TestJoinKeysOfDifferentTypes(t *testing.T) {
 +---+---+----+----+
 `)
 }
+
+func TestRangeAndExplain(t *testing.T) {
+	s, out := newSession(t)
+	df := s.Range(10).Where("id % 3 = 0").Select(F.Col("id").Mul(2).Alias("x"))
+	expectTable(t, df, "\n+---+\n|  x|\n+---+\n|  0|\n|  6|\n| 12|\n| 18|\n+---+\n")
+	expectTable(t, s.Range(5, 0, -2), "\n+---+\n| id|\n+---+\n|  5|\n|  3|\n|  1|\n+---+\n")
+	df.Explain()
+	want := "== Logical Plan ==\nProject [(id * 2) AS x]\n+- Filter ((id % 3) = 0)\n   +- LocalRelation [id]\n\n"
+	if out.String() != want {
+		t.Errorf("explain\n%q\nwant\n%q", out.String(), want)
+	}
+}

@@ -254,6 +254,30 @@ func (s *Session) CreateDataFrame(rows [][]any, columns ...string) *DataFrame {
 	return s.newDF(&plan.Relation{Out: schema, Data: func() ([]*batch.Batch, error) { return data, nil }}, nil)
 }
 
+// Range is spark.range: a DataFrame with one long column "id" from start (inclusive) to
+// end (exclusive) by step (1 when not given); with one argument it counts from 0.
+func (s *Session) Range(startOrEnd int64, endAndStep ...int64) *DataFrame {
+	start, end, step := int64(0), startOrEnd, int64(1)
+	if len(endAndStep) > 0 {
+		start, end = startOrEnd, endAndStep[0]
+	}
+	if len(endAndStep) > 1 {
+		step = endAndStep[1]
+	}
+	if step == 0 {
+		return s.newDF(nil, fmt.Errorf("[FAILED_FUNCTION_CALL] range: the step must not be 0"))
+	}
+	schema := types.NewStructType().Add("id", types.LongType, false)
+	b := batch.New(schema, 0)
+	for i := start; (step > 0 && i < end) || (step < 0 && i > end); i += step {
+		b.Cols[0].I64 = append(b.Cols[0].I64, i)
+	}
+	b.N = len(b.Cols[0].I64)
+	b.Cols[0].SetLen(b.N)
+	data := []*batch.Batch{b}
+	return s.newDF(&plan.Relation{Out: schema, Data: func() ([]*batch.Batch, error) { return data, nil }}, nil)
+}
+
 func (s *Session) createSchema(rows [][]any, columns []string) (*types.StructType, error) {
 	if len(columns) == 1 && strings.ContainsAny(strings.TrimSpace(columns[0]), " :") {
 		t, err := types.ParseDataType("struct<" + columns[0] + ">")

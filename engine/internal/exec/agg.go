@@ -445,8 +445,12 @@ func (o *aggOp) progress() runtime.StateOperatorProgress {
 		}
 		mem = o.table.keyBytes() + int64(o.table.slots())*per
 	}
+	name := "stateStoreSave"
+	if o.session != nil {
+		name = "sessionWindowStateStoreSaveExec"
+	}
 	return runtime.StateOperatorProgress{
-		OperatorName:              "stateStoreSave",
+		OperatorName:              name,
 		NumRowsTotal:              int64(live),
 		NumRowsUpdated:            o.updated,
 		NumRowsRemoved:            o.removed,

@@ -6,29 +6,31 @@ import (
 	"testing"
 )
 
-// TestLayering keeps the dependency directions: logical plans never see execution or
-// SQL text, operators never see SQL or the public API, and F is a thin layer over the
-// public engine package only.
+// TestLayering keeps the dependency directions: logical plans never see execution, the
+// micro-batch driver or SQL text (not even indirectly); operators never import SQL,
+// sources, sinks or the public API; F imports only the public engine package.
 func TestLayering(t *testing.T) {
 	const mod = "github.com/runnel-go/runnel/"
-	rules := map[string][]string{
-		"engine/internal/plan": {"engine/internal/exec", "engine/internal/sqlparse", "engine/internal/runtime", "engine/internal/source", "engine/internal/sink"},
-		"engine/internal/exec": {"engine/internal/sqlparse", "engine/internal/source", "engine/internal/sink", mod + "engine\n"},
-		"engine/functions":     {"engine/internal/"},
-	}
-	for pkg, banned := range rules {
-		out, err := exec.Command("go", "list", "-deps", mod+pkg).Output()
+	list := func(format, pkg string) []string {
+		out, err := exec.Command("go", "list", "-f", format, mod+pkg).Output()
 		if err != nil {
 			t.Fatalf("go list %s: %v", pkg, err)
 		}
-		deps := string(out)
-		for _, b := range banned {
-			if !strings.HasPrefix(b, mod) {
-				b = mod + b
-			}
-			if strings.Contains(deps, b) {
-				t.Errorf("%s depends on %s", pkg, strings.TrimSpace(b))
+		return strings.Fields(string(out))
+	}
+	check := func(pkg, kind string, deps, banned []string) {
+		for _, d := range deps {
+			for _, b := range banned {
+				if d == mod+b || (b != "engine" && strings.HasPrefix(d, mod+b+"/")) {
+					t.Errorf("%s %s %s", pkg, kind, d)
+				}
 			}
 		}
 	}
+	check("engine/internal/plan", "depends on", list(`{{join .Deps " "}}`, "engine/internal/plan"),
+		[]string{"engine/internal/exec", "engine/internal/sqlparse", "engine/internal/runtime", "engine/internal/source", "engine/internal/sink"})
+	check("engine/internal/exec", "imports", list(`{{join .Imports " "}}`, "engine/internal/exec"),
+		[]string{"engine/internal/sqlparse", "engine/internal/source", "engine/internal/sink", "engine"})
+	check("engine/functions", "imports", list(`{{join .Imports " "}}`, "engine/functions"),
+		[]string{"engine/internal"})
 }

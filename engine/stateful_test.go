@@ -193,3 +193,21 @@ only showing top 2 rows
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestCompleteModeSortAndLimit(t *testing.T) {
+	s, _ := newSession(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, "txt", "b a b\n", "c b a\n")
+	lines := s.ReadStream().Option("maxFilesPerTrigger", 1).Text(dir)
+	top := lines.Select(F.Explode(F.Split("value", " ")).Alias("word")).GroupBy("word").Count().
+		OrderBy(F.Col("count").Desc(), F.Col("word")).Limit(2)
+	memoryRun(t, top, "top", "complete")
+	expectTable(t, s.Table("top"), `
++----+-----+
+|word|count|
++----+-----+
+|   b|    3|
+|   a|    2|
++----+-----+
+`)
+}

@@ -211,3 +211,62 @@ func TestCompleteModeSortAndLimit(t *testing.T) {
 +----+-----+
 `)
 }
+
+func TestStreamStreamFullOuterJoin(t *testing.T) {
+	s, _ := newSession(t)
+	impDir, clickDir := t.TempDir(), t.TempDir()
+	writeFiles(t, impDir, "json",
+		`{"adId":1,"impTime":"2024-01-01 10:00:00"}
+{"adId":2,"impTime":"2024-01-01 10:01:00"}`,
+		`{"adId":3,"impTime":"2024-01-01 12:00:00"}`)
+	writeFiles(t, clickDir, "json",
+		`{"clickAdId":2,"clickTime":"2024-01-01 10:05:00"}
+{"clickAdId":9,"clickTime":"2024-01-01 10:30:00"}`,
+		`{"clickAdId":3,"clickTime":"2024-01-01 12:10:00"}`)
+	imps := s.ReadStream().Schema("adId int, impTime timestamp").Option("maxFilesPerTrigger", 1).JSON(impDir).
+		WithWatermark("impTime", "10 minutes")
+	clicks := s.ReadStream().Schema("clickAdId int, clickTime timestamp").Option("maxFilesPerTrigger", 1).JSON(clickDir).
+		WithWatermark("clickTime", "20 minutes")
+	cond := F.Expr("clickAdId = adId AND clickTime >= impTime AND clickTime <= impTime + interval 1 hour")
+	expectErr(t, start(imps.Join(clicks, F.Expr("clickAdId = adId"), "full"), "append"),
+		"Stream-stream FullOuter join between two streaming DataFrame/Datasets is not supported without a watermark in the join keys, or a watermark on the nullable side and an appropriate range condition")
+	memoryRun(t, imps.Join(clicks, cond, "full"), "full", "append")
+	expectTable(t, s.Table("full"), `
++----+-------------------+---------+-------------------+
+|adId|            impTime|clickAdId|          clickTime|
++----+-------------------+---------+-------------------+
+|   2|2024-01-01 10:01:00|        2|2024-01-01 10:05:00|
+|   3|2024-01-01 12:00:00|        3|2024-01-01 12:10:00|
+|   1|2024-01-01 10:00:00|     NULL|               NULL|
+|NULL|               NULL|        9|2024-01-01 10:30:00|
++----+-------------------+---------+-------------------+
+`)
+}
+
+func TestStreamStaticRightOuterAndSemiJoins(t *testing.T) {
+	s, _ := newSession(t)
+	dfstudents := studentsStream(t, s)
+	dfclasses := s.CreateDataFrame([][]any{{"LiLei", "class1"}, {"Lily", "class3"}, {"Nobody", "class9"}}).ToDF("name", "class")
+	memoryRun(t, dfclasses.Join(dfstudents, "name", "right"), "right", "append")
+	expectTable(t, s.Table("right"), `
++---------+------+---+-----+
+|     name| class|age|score|
++---------+------+---+-----+
+|    LiLei|class1| 12| 75.5|
+|Hanmeimei|  NULL| 16| 90.0|
+|     Lily|class3| 15| 68.0|
+|  Michael|  NULL| 20| 70.5|
+|     Andy|  NULL| 17| 80.0|
+|   Justin|  NULL| 19| 87.0|
++---------+------+---+-----+
+`)
+	memoryRun(t, dfstudents.Join(dfclasses, "name", "left_semi"), "semi", "append")
+	expectTable(t, s.Table("semi"), `
++-----+---+-----+
+| name|age|score|
++-----+---+-----+
+|LiLei| 12| 75.5|
+| Lily| 15| 68.0|
++-----+---+-----+
+`)
+}

@@ -130,7 +130,24 @@ func (o *joinOp) run(c *Context) ([]*batch.Batch, error) {
 		}
 		li, ri = nli, nri
 	}
-	if emitR {
+	if t == plan.RightOuter {
+		// Keep the right rows' order: each row's matches, or the row null-padded.
+		byRight := make([][]int, r.N)
+		for p, j := range ri {
+			byRight[j] = append(byRight[j], li[p])
+		}
+		nli, nri := make([]int, 0, len(li)+r.N), make([]int, 0, len(li)+r.N)
+		for j, ls := range byRight {
+			if len(ls) == 0 {
+				nli, nri = append(nli, -1), append(nri, j)
+				continue
+			}
+			for _, i := range ls {
+				nli, nri = append(nli, i), append(nri, j)
+			}
+		}
+		li, ri = nli, nri
+	} else if emitR {
 		for j, m := range rm {
 			if !m {
 				li, ri = append(li, -1), append(ri, j)

@@ -228,9 +228,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		if w.name == "" {
 			return nil, errors.New("queryName must be specified for memory sink")
 		}
-		if mode == plan.Update {
-			return nil, fmt.Errorf("Data source memory does not support Update output mode")
-		}
+		// Update mode appends the changed rows, as Spark's memory sink does.
 		memory = sink.NewMemory(schema, rmode)
 		snk = memory
 	case "kafka":

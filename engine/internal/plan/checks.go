@@ -95,7 +95,8 @@ func streamingAggregates(n Node) []*Aggregate {
 }
 
 // CheckStreaming applies Spark's checks for running root as a streaming query in mode
-// (Append, Update or Complete).
+// (Append, Update or Complete), in Spark's order: streaming sources, multiple
+// aggregations, the output mode, then each operator.
 func CheckStreaming(root Node, mode string) error {
 	if !IsStreaming(root) {
 		return ErrBatchStart
@@ -104,9 +105,16 @@ func CheckStreaming(root Node, mode string) error {
 	if len(aggs) > 1 {
 		return fmt.Errorf("Multiple streaming aggregations are not supported with streaming DataFrames/Datasets")
 	}
-	hasJoin := false
+	switch {
+	case len(aggs) == 1 && mode == Append && !AggregateHasWatermark(aggs[0]):
+		return fmt.Errorf("%s output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark", mode)
+	case len(aggs) == 1 && mode == Update && aggs[0].Window != nil && aggs[0].Window.Session:
+		return fmt.Errorf("%s output mode not supported for session window on streaming DataFrames/DataSets", mode)
+	case len(aggs) == 0 && mode == Complete:
+		return fmt.Errorf("%s output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets", mode)
+	}
 	var err error
-	Walk(root, func(n Node) {
+	walkUp(root, func(n Node) {
 		if err != nil || !IsStreaming(n) {
 			return
 		}
@@ -118,9 +126,6 @@ func CheckStreaming(root Node, mode string) error {
 					return
 				}
 			}
-			if x.Window != nil && x.Window.Session && mode == Update {
-				err = fmt.Errorf("%s output mode not supported for session window on streaming DataFrames/DataSets", mode)
-			}
 		case *Sort:
 			if mode != Complete || len(aggs) == 0 {
 				err = fmt.Errorf("Sorting is not supported on streaming DataFrames/Datasets, unless it is on aggregated DataFrame/Dataset in Complete output mode")
@@ -130,24 +135,14 @@ func CheckStreaming(root Node, mode string) error {
 				err = fmt.Errorf("Limits are not supported on streaming DataFrames/Datasets in Update output mode")
 			}
 		case *Join:
-			err = checkJoin(x, mode)
-			if IsStreaming(x.Left) && IsStreaming(x.Right) {
-				hasJoin = true
+			if IsStreaming(x.Left) && IsStreaming(x.Right) && mode != Append {
+				err = fmt.Errorf("Join between two streaming DataFrames/Datasets is not supported in %s output mode, only in Append output mode", mode)
+				return
 			}
+			err = checkJoin(x, mode)
 		}
 	})
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(aggs) == 1 && mode == Append && !AggregateHasWatermark(aggs[0]):
-		return fmt.Errorf("%s output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark", mode)
-	case len(aggs) == 0 && mode == Complete:
-		return fmt.Errorf("%s output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets", mode)
-	case hasJoin && mode != Append:
-		return fmt.Errorf("Join between two streaming DataFrames/Datasets is not supported in %s output mode, only in Append output mode", mode)
-	}
-	return nil
+	return err
 }
 
 func checkJoin(j *Join, mode string) error {
@@ -318,4 +313,12 @@ func ModeName(mode string) (string, error) {
 		return Complete, nil
 	}
 	return "", fmt.Errorf("Unknown output mode %s. Accepted output modes are 'append', 'complete', 'update'", mode)
+}
+
+// walkUp calls f on n's descendants before n (Spark's foreachUp).
+func walkUp(n Node, f func(Node)) {
+	for _, c := range n.Children() {
+		walkUp(c, f)
+	}
+	f(n)
 }

@@ -99,13 +99,13 @@ func TestBatchReadAndWrite(t *testing.T) {
 	if err := df.Where("age > 12").Write().Format("json").Save(out); err != nil {
 		t.Fatal(err)
 	}
-	back := s.Read().Schema("name string, age int").JSON(out)
+	back := s.Read().SchemaDDL("name string, age int").JSON(out)
 	expectTable(t, back, "\n+----+---+\n|name|age|\n+----+---+\n|Lily| 15|\n+----+---+\n")
 	expectErr(t, df.Write().Format("json").Save(out), "[PATH_ALREADY_EXISTS] Path "+out+" already exists. Set mode as \"overwrite\" to overwrite the existing path.")
 	if err := df.Write().Mode("overwrite").Format("json").Save(out); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.Read().Schema("name string, age int").JSON(out).Count()
+	n, err := s.Read().SchemaDDL("name string, age int").JSON(out).Count()
 	if err != nil || n != 2 {
 		t.Errorf("after overwrite: %d rows, %v", n, err)
 	}

@@ -95,7 +95,7 @@ func TestTriggers(t *testing.T) {
 		t.Errorf("AvailableNow made %d progress reports, want 3 batches", got)
 	}
 	// ProcessingTime: a batch per interval; everything arrives.
-	q, err = df.WriteStream().Format("console").Trigger(engine.ProcessingTime(20 * time.Millisecond)).Start()
+	q, err = df.WriteStream().Format("console").Trigger(engine.ProcessingTimeEvery(20 * time.Millisecond)).Start()
 	if err != nil {
 		t.Fatal(err)
 	}

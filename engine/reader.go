@@ -46,9 +46,19 @@ func (r *DataStreamReader) Options(opts map[string]string) *DataStreamReader {
 	return r
 }
 
-// Schema sets the schema: a *types.StructType or a DDL string ("name string, age int").
-func (r *DataStreamReader) Schema(schema any) *DataStreamReader {
+// Schema sets the schema of the rows the source reads.
+func (r *DataStreamReader) Schema(schema *types.StructType) *DataStreamReader {
 	st, err := schemaArg(schema)
+	if err != nil {
+		r.err = err
+	}
+	r.schema = st
+	return r
+}
+
+// SchemaDDL sets the schema from Spark's DDL text: "name string, age int".
+func (r *DataStreamReader) SchemaDDL(ddl string) *DataStreamReader {
+	st, err := schemaArg(ddl)
 	if err != nil {
 		r.err = err
 	}
@@ -161,10 +171,19 @@ func (r *DataFrameReader) Options(opts map[string]string) *DataFrameReader {
 	return r
 }
 
-// Schema sets the schema (a *types.StructType or a DDL string); without one it is
-// inferred from the data.
-func (r *DataFrameReader) Schema(schema any) *DataFrameReader {
+// Schema sets the schema; without one it is inferred from the data.
+func (r *DataFrameReader) Schema(schema *types.StructType) *DataFrameReader {
 	st, err := schemaArg(schema)
+	if err != nil {
+		r.err = err
+	}
+	r.schema = st
+	return r
+}
+
+// SchemaDDL sets the schema from Spark's DDL text: "name string, age int".
+func (r *DataFrameReader) SchemaDDL(ddl string) *DataFrameReader {
+	st, err := schemaArg(ddl)
 	if err != nil {
 		r.err = err
 	}

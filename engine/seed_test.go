@@ -296,7 +296,7 @@ func TestSeedStudentsFileSinks(t *testing.T) {
 	for _, format := range []string{"parquet", "csv", "json"} {
 		out, cp := t.TempDir(), t.TempDir()
 		runOnce(t, dfstudents.WriteStream().Format(format).Option("checkpointLocation", cp).Option("path", out))
-		back := s.Read().Format(format).Schema("name string, age int, score double").Load(out)
+		back := s.Read().Format(format).SchemaDDL("name string, age int, score double").Load(out)
 		expectTable(t, back.OrderBy("age"), `
 +---------+---+-----+
 |     name|age|score|

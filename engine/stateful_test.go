@@ -75,8 +75,8 @@ func adStreams(t *testing.T, s *engine.Session) (imps, clicks *engine.DataFrame)
 	writeFiles(t, clickDir, "json",
 		`{"clickAdId":2,"clickTime":"2024-01-01 10:05:00"}`,
 		`{"clickAdId":3,"clickTime":"2024-01-01 12:10:00"}`)
-	imps = s.ReadStream().Schema("adId int, impTime timestamp").Option("maxFilesPerTrigger", 1).JSON(impDir)
-	clicks = s.ReadStream().Schema("clickAdId int, clickTime timestamp").Option("maxFilesPerTrigger", 1).JSON(clickDir)
+	imps = s.ReadStream().SchemaDDL("adId int, impTime timestamp").Option("maxFilesPerTrigger", 1).JSON(impDir)
+	clicks = s.ReadStream().SchemaDDL("clickAdId int, clickTime timestamp").Option("maxFilesPerTrigger", 1).JSON(clickDir)
 	return imps, clicks
 }
 
@@ -146,7 +146,7 @@ func TestSessionWindows(t *testing.T) {
 		`{"user":"u1","ts":"2024-01-01 10:04:00"}
 {"user":"u1","ts":"2024-01-01 10:07:00"}`,
 		`{"user":"u1","ts":"2024-01-01 11:00:00"}`)
-	st := s.ReadStream().Schema("user string, ts timestamp").Option("maxFilesPerTrigger", 1).JSON(dir).
+	st := s.ReadStream().SchemaDDL("user string, ts timestamp").Option("maxFilesPerTrigger", 1).JSON(dir).
 		WithWatermark("ts", "10 minutes")
 	agg := st.GroupBy(F.SessionWindow("ts", "5 minutes"), "user").Count().
 		Select("session_window.start", "session_window.end", "user", "count")
@@ -223,9 +223,9 @@ func TestStreamStreamFullOuterJoin(t *testing.T) {
 		`{"clickAdId":2,"clickTime":"2024-01-01 10:05:00"}
 {"clickAdId":9,"clickTime":"2024-01-01 10:30:00"}`,
 		`{"clickAdId":3,"clickTime":"2024-01-01 12:10:00"}`)
-	imps := s.ReadStream().Schema("adId int, impTime timestamp").Option("maxFilesPerTrigger", 1).JSON(impDir).
+	imps := s.ReadStream().SchemaDDL("adId int, impTime timestamp").Option("maxFilesPerTrigger", 1).JSON(impDir).
 		WithWatermark("impTime", "10 minutes")
-	clicks := s.ReadStream().Schema("clickAdId int, clickTime timestamp").Option("maxFilesPerTrigger", 1).JSON(clickDir).
+	clicks := s.ReadStream().SchemaDDL("clickAdId int, clickTime timestamp").Option("maxFilesPerTrigger", 1).JSON(clickDir).
 		WithWatermark("clickTime", "20 minutes")
 	cond := F.Expr("clickAdId = adId AND clickTime >= impTime AND clickTime <= impTime + interval 1 hour")
 	expectErr(t, start(imps.Join(clicks, F.Expr("clickAdId = adId"), "full"), "append"),

@@ -31,31 +31,30 @@ type Trigger struct {
 	err      error
 }
 
-// ProcessingTime runs a batch every interval ("2 seconds", or a time.Duration).
-func ProcessingTime(every any) Trigger {
-	return intervalTrigger(runtime.TriggerProcessingTime, every)
+// ProcessingTime runs a batch every interval, in Spark's interval text ("2 seconds").
+func ProcessingTime(interval string) Trigger {
+	return intervalTrigger(runtime.TriggerProcessingTime, interval)
+}
+
+// ProcessingTimeEvery is ProcessingTime with a time.Duration.
+func ProcessingTimeEvery(d time.Duration) Trigger {
+	return Trigger{kind: runtime.TriggerProcessingTime, interval: d.Microseconds()}
 }
 
 // Continuous runs the query continuously with a checkpoint interval (map-like queries).
-func Continuous(checkpointInterval any) Trigger {
+func Continuous(checkpointInterval string) Trigger {
 	return intervalTrigger(runtime.TriggerContinuous, checkpointInterval)
 }
 
-func intervalTrigger(kind runtime.TriggerKind, every any) Trigger {
-	switch x := every.(type) {
-	case time.Duration:
-		return Trigger{kind: kind, interval: x.Microseconds()}
-	case string:
-		us, err := interval.DurationMicros(x)
-		if err != nil {
-			return Trigger{err: err}
-		}
-		if us < 0 {
-			return Trigger{err: fmt.Errorf("interval cannot be negative: %s", x)}
-		}
-		return Trigger{kind: kind, interval: us}
+func intervalTrigger(kind runtime.TriggerKind, every string) Trigger {
+	us, err := interval.DurationMicros(every)
+	if err != nil {
+		return Trigger{err: err}
 	}
-	return Trigger{err: fmt.Errorf("trigger interval must be a string or time.Duration, not %T", every)}
+	if us < 0 {
+		return Trigger{err: fmt.Errorf("interval cannot be negative: %s", every)}
+	}
+	return Trigger{kind: kind, interval: us}
 }
 
 // Once runs a single batch and stops.

@@ -319,3 +319,15 @@ func TestRangeAndExplain(t *testing.T) {
 		t.Errorf("explain\n%q\nwant\n%q", out.String(), want)
 	}
 }
+
+func TestFirstLastIgnoreNulls(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.CreateDataFrame([][]any{{"a", nil}, {"a", int64(1)}, {"a", int64(2)}, {"a", nil}}, "k", "v")
+	expectTable(t, df.GroupBy("k").Agg(F.First("v"), F.First("v", true).Alias("f"), F.Last("v"), F.Last("v", true).Alias("l")), `
++---+--------+---+-------+---+
+|  k|first(v)|  f|last(v)|  l|
++---+--------+---+-------+---+
+|  a|    NULL|  1|   NULL|  2|
++---+--------+---+-------+---+
+`)
+}

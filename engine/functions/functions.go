@@ -68,14 +68,24 @@ func SessionWindow(timeColumn any, gapDuration string) Column {
 }
 
 // Aggregates.
-func Sum(col any) Column                 { return call("sum", col) }
-func Count(col any) Column               { return call("count", col) }
-func Avg(col any) Column                 { return call("avg", col) }
-func Mean(col any) Column                { return call("mean", col) }
-func Min(col any) Column                 { return call("min", col) }
-func Max(col any) Column                 { return call("max", col) }
-func First(col any) Column               { return call("first", col) }
-func Last(col any) Column                { return call("last", col) }
+func Sum(col any) Column   { return call("sum", col) }
+func Count(col any) Column { return call("count", col) }
+func Avg(col any) Column   { return call("avg", col) }
+func Mean(col any) Column  { return call("mean", col) }
+func Min(col any) Column   { return call("min", col) }
+func Max(col any) Column   { return call("max", col) }
+func First(col any, ignoreNulls ...bool) Column {
+	if len(ignoreNulls) > 0 {
+		return engine.CallFunction("first", c(col), ignoreNulls[0])
+	}
+	return call("first", col)
+}
+func Last(col any, ignoreNulls ...bool) Column {
+	if len(ignoreNulls) > 0 {
+		return engine.CallFunction("last", c(col), ignoreNulls[0])
+	}
+	return call("last", col)
+}
 func CollectList(col any) Column         { return call("collect_list", col) }
 func CollectSet(col any) Column          { return call("collect_set", col) }
 func ApproxCountDistinct(col any) Column { return call("approx_count_distinct", col) }

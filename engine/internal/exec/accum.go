@@ -53,7 +53,7 @@ func newAccumulator(a plan.AggCall) (accumulator, error) {
 	case "min", "max":
 		return newMinMax(a.ArgType, a.Func == "max"), nil
 	case "first", "last":
-		return &firstLastAcc{t: a.ArgType, last: a.Func == "last"}, nil
+		return &firstLastAcc{t: a.ArgType, last: a.Func == "last", ignoreNulls: a.IgnoreNulls}, nil
 	case "collect_list", "collect_set":
 		return &collectAcc{t: a.Type, set: a.Func == "collect_set"}, nil
 	}
@@ -396,10 +396,11 @@ func (a *genericMinMax) result(slots []int32) *batch.Vector {
 
 // firstLastAcc is first/last (nulls included, as Spark's default ignoreNulls=false).
 type firstLastAcc struct {
-	t    types.DataType
-	last bool
-	vals []any
-	has  []bool
+	t           types.DataType
+	last        bool
+	ignoreNulls bool
+	vals        []any
+	has         []bool
 }
 
 func (a *firstLastAcc) grow(n int)          { a.vals, a.has = growTo(a.vals, n), growTo(a.has, n) }
@@ -407,7 +408,7 @@ func (a *firstLastAcc) reset(g int32)       { a.vals[g], a.has[g] = nil, false }
 func (a *firstLastAcc) bytesPerSlot() int64 { return 32 }
 func (a *firstLastAcc) update(gids []int32, arg *batch.Vector) {
 	for i, g := range gids {
-		if g >= 0 && (a.last || !a.has[g]) {
+		if g >= 0 && (a.last || !a.has[g]) && !(a.ignoreNulls && arg.IsNull(i)) {
 			a.vals[g], a.has[g] = arg.Get(i), true
 		}
 	}

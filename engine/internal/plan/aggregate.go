@@ -134,7 +134,16 @@ func (b *aggBuilder) addAgg(c *expr.Call) (expr.Node, error) {
 			args = nil // count(1): every row counts
 		}
 	}
-	if len(args) > 1 && !(name == "approx_count_distinct" || name == "first" || name == "last") {
+	if len(args) == 2 && (name == "first" || name == "last") {
+		l, ok := args[1].(*expr.Literal)
+		b, isBool := l.Value.(bool)
+		if !ok || !isBool {
+			return nil, fmt.Errorf("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] The second argument of %s must be a boolean literal (ignoreNulls), not %s", name, args[1])
+		}
+		call.IgnoreNulls = b
+		args = args[:1]
+	}
+	if len(args) > 1 && name != "approx_count_distinct" {
 		return nil, fmt.Errorf("%s takes one argument, got %d", name, len(args))
 	}
 	if len(args) >= 1 {

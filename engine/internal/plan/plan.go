@@ -68,9 +68,11 @@ type AggCall struct {
 	Func     string    // count, sum, avg, min, max, first, last, collect_list, ...
 	Arg      expr.Node // nil for count(*)
 	Distinct bool
-	ArgType  types.DataType
-	Type     types.DataType
-	Text     string // Spark's text, e.g. "sum(amount)"
+	// IgnoreNulls is first/last's second argument: skip null values.
+	IgnoreNulls bool
+	ArgType     types.DataType
+	Type        types.DataType
+	Text        string // Spark's text, e.g. "sum(amount)"
 }
 
 // WindowKey describes a grouping key that is window(ts, ...) or session_window(ts, gap).

@@ -331,3 +331,15 @@ func TestFirstLastIgnoreNulls(t *testing.T) {
 +---+--------+---+-------+---+
 `)
 }
+
+func TestCountDistinctSeveralColumns(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.CreateDataFrame([][]any{{"a", 1}, {"a", 1}, {"a", 2}, {"b", nil}}, "x", "y")
+	expectTable(t, df.Agg(F.CountDistinct("x", "y"), F.CountDistinct("x")), `
++--------------------+-----------------+
+|count(DISTINCT x, y)|count(DISTINCT x)|
++--------------------+-----------------+
+|                   2|                2|
++--------------------+-----------------+
+`)
+}

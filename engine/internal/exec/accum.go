@@ -495,7 +495,7 @@ func (a *distinctAcc) bytesPerSlot() int64 { return 64 }
 func (a *distinctAcc) update(gids []int32, arg *batch.Vector) {
 	var buf []byte
 	for i, g := range gids {
-		if g < 0 || arg.IsNull(i) {
+		if g < 0 || arg.IsNull(i) || anyChildNull(arg, i) {
 			continue
 		}
 		buf = encodeKey(buf[:0], arg, i)
@@ -525,4 +525,14 @@ func (a *distinctAcc) result(slots []int32) *batch.Vector {
 		v.Append(int64(len(a.seen[g])))
 	}
 	return v
+}
+
+// anyChildNull reports a struct row with a null field (count(DISTINCT a, b) skips those).
+func anyChildNull(v *batch.Vector, i int) bool {
+	for _, c := range v.Children {
+		if c.IsNull(i) {
+			return true
+		}
+	}
+	return false
 }

@@ -143,6 +143,10 @@ func (b *aggBuilder) addAgg(c *expr.Call) (expr.Node, error) {
 		call.IgnoreNulls = b
 		args = args[:1]
 	}
+	if len(args) > 1 && name == "count" && call.Distinct {
+		// count(DISTINCT a, b) counts distinct non-null (a, b) pairs.
+		args = []expr.Node{&expr.Call{Name: "struct", Args: args}}
+	}
 	if len(args) > 1 && name != "approx_count_distinct" {
 		return nil, fmt.Errorf("%s takes one argument, got %d", name, len(args))
 	}

@@ -251,3 +251,17 @@ func TestWindowSchema(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestWindowOverStringTimes(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.CreateDataFrame([][]any{{"2020-12-21 08:20:05", 1}, {"2020-12-21 08:21:00", 2}}, "dt", "n")
+	expectTable(t, df.GroupBy(F.Window("dt", "10 minutes")).Sum("n").Select("window.start", "sum(n)"), `
++-------------------+------+
+|              start|sum(n)|
++-------------------+------+
+|2020-12-21 08:20:00|     3|
++-------------------+------+
+`)
+	expectErr(t, df.GroupBy(F.Window("n", "10 minutes")).Count().Err(),
+		"[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"window(n, 10 minutes)\" due to data type mismatch: The first parameter requires the \"TIMESTAMP\" type, however \"n\" has the type \"BIGINT\".")
+}

@@ -280,11 +280,15 @@ func windowKey(c *expr.Call, child Node) (*WindowKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ev.Type().ID() != types.TimestampID {
+	timeExpr := c.Args[0]
+	if id := ev.Type().ID(); id == types.StringID || id == types.DateID {
+		// Spark casts the time column implicitly (TimeWindow takes any timestamp type).
+		timeExpr = &expr.Cast{X: timeExpr, To: types.TimestampType}
+	} else if id != types.TimestampID {
 		return nil, fmt.Errorf("[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to data type mismatch: The first parameter requires the \"TIMESTAMP\" type, however \"%s\" has the type \"%s\".",
 			c.String(), c.Args[0], strings.ToUpper(ev.Type().SimpleString()))
 	}
-	w := &WindowKey{Time: c.Args[0]}
+	w := &WindowKey{Time: timeExpr}
 	if c.Name == "session_window" {
 		gap, err := DurationArg(c.Args[1])
 		if err != nil {

@@ -109,11 +109,15 @@ func TestRestartAfterSIGKILLIsExactlyOnce(t *testing.T) {
 	// Kill until 20 runs died with the query part-way (new batches committed, not all).
 	kills, last := 0, 0
 	var progress []int
+	wait := 30 // ms before a kill, grown when the child had not started its batches yet
 	for runs := 0; kills < 20 && runs < 100; runs++ {
-		killed := run(time.Duration(30+rng.Intn(150)) * time.Millisecond)
+		killed := run(time.Duration(wait+rng.Intn(150)) * time.Millisecond)
 		commits, _ := os.ReadDir(filepath.Join(dir, "cp-windows", "commits"))
-		if killed && len(commits) > last {
+		switch {
+		case killed && len(commits) > last:
 			kills++
+		case killed:
+			wait += 50
 		}
 		last = len(commits)
 		progress = append(progress, last)

@@ -613,3 +613,14 @@ func (df *DataFrame) ShowTruncate(numRows, truncate int) error {
 	_, err = io.WriteString(w, text)
 	return err
 }
+
+// Cache, Persist and Unpersist are accepted for compatibility: a static DataFrame's rows
+// are already held in memory once read, so they return df unchanged.
+func (df *DataFrame) Cache() *DataFrame     { return df }
+func (df *DataFrame) Persist() *DataFrame   { return df }
+func (df *DataFrame) Unpersist() *DataFrame { return df }
+
+// Repartition and Coalesce are accepted for compatibility: the engine runs each query in
+// one pipeline without partitions, so they return df unchanged.
+func (df *DataFrame) Repartition(numPartitions int, cols ...any) *DataFrame { return df }
+func (df *DataFrame) Coalesce(numPartitions int) *DataFrame                 { return df }

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"testing"
 
-	"github.com/runnel-go/runnel/engine"
 	F "github.com/runnel-go/runnel/engine/functions"
 )
 
@@ -252,7 +251,6 @@ func TestSQL(t *testing.T) {
 `)
 	expectErr(t, s.SQL("select * from nosuch").Err(), "[TABLE_OR_VIEW_NOT_FOUND] The table or view `nosuch` cannot be found. Verify the spelling and correctness of the schema and catalog.")
 	expectErr(t, s.SQL("select name, count(*) from students").Err(), "[MISSING_AGGREGATION] The non-aggregating expression \"name\" is based on columns which are not participating in the GROUP BY clause.\nAdd the columns or the expression to the GROUP BY, aggregate the expression, or use \"any_value(name)\" if you do not care which of the values within a group is returned.")
-	var _ *engine.DataFrame
 }
 
 func TestQualifiedNames(t *testing.T) {

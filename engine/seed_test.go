@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/runnel-go/runnel/engine"
 	F "github.com/runnel-go/runnel/engine/functions"
@@ -288,7 +287,6 @@ root
 	}
 }
 
-var _ = time.Second
 
 func TestSeedStudentsFileSinks(t *testing.T) {
 	s, _ := newSession(t)

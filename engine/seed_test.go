@@ -287,7 +287,6 @@ root
 	}
 }
 
-
 func TestSeedStudentsFileSinks(t *testing.T) {
 	s, _ := newSession(t)
 	dfstudents := studentsStream(t, s)

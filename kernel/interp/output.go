@@ -304,3 +304,32 @@ var (
 	_ io.Writer = streamWriter{}
 	_ io.Reader = stdinReader{}
 )
+
+// cellPublisher is a cell's Publisher for compiled code (the display layer): its
+// stream text goes through the cell's buffered streams, and everything else first
+// flushes them, so that text and displays arrive in the order they were made.
+type cellPublisher struct{ c *cell }
+
+func (p cellPublisher) Stream(name, text string) { p.c.out.write(name, []byte(text)) }
+
+func (p cellPublisher) Display(data kernel.MIMEBundle, metadata map[string]any, displayID string) {
+	p.c.out.flush(true)
+	p.c.pub.Display(data, metadata, displayID)
+}
+
+func (p cellPublisher) UpdateDisplay(data kernel.MIMEBundle, metadata map[string]any, displayID string) {
+	p.c.out.flush(true)
+	p.c.pub.UpdateDisplay(data, metadata, displayID)
+}
+
+func (p cellPublisher) ClearOutput(wait bool) {
+	p.c.out.flush(true)
+	p.c.pub.ClearOutput(wait)
+}
+
+func (p cellPublisher) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	p.c.out.flush(true)
+	return p.c.pub.Input(ctx, prompt, password)
+}
+
+func (p cellPublisher) Active() kernel.Publisher { return p.c.pub.Active() }

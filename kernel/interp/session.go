@@ -189,6 +189,25 @@ func (s *Session) KernelInfo() kernel.KernelInfo {
 	}
 }
 
+// Publisher returns the Publisher of the cell the calling goroutine works for: the
+// running cell, the cell whose go statement started the goroutine, or else the last
+// cell; nil before the first cell. The display layer calls it from compiled code that
+// a cell called.
+func (s *Session) Publisher() kernel.Publisher {
+	c, _ := s.router.cellFor()
+	if c == nil {
+		return nil
+	}
+	return cellPublisher{c}
+}
+
+// Stdout and Stderr are the cell-routed streams (as os.Stdout and os.Stderr are for
+// interpreted code), for compiled code that prints on behalf of a cell.
+func (s *Session) Stdout() io.Writer { return streamWriter{r: s.router, name: "stdout"} }
+
+// Stderr: see Stdout.
+func (s *Session) Stderr() io.Writer { return streamWriter{r: s.router, name: "stderr"} }
+
 // InterruptChan returns a channel closed by the next interrupt: compiled code that
 // blocks on behalf of a cell (waiting for a query, say) selects on it to end early.
 func (s *Session) InterruptChan() <-chan struct{} { return s.router.interruptChan() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -520,5 +521,23 @@ func TestMagics(t *testing.T) {
 	got := s.Complete("%%wri", 5)
 	if !slices.Contains(got.Matches, "%%writefile") || got.CursorStart != 0 {
 		t.Fatalf("magic completion: %+v", got)
+	}
+}
+
+func TestPublisherHookKeepsOrder(t *testing.T) {
+	r := newRunner(t)
+	show := func() { r.s.Publisher().Display(kernel.MIMEBundle{"text/plain": "table"}, nil, "") }
+	if err := r.s.in.Use(map[string]map[string]reflect.Value{"demo/demo": {"Show": reflect.ValueOf(show)}}); err != nil {
+		t.Fatal(err)
+	}
+	_, pub := r.run("import (\"fmt\"; \"demo\")\nfmt.Println(\"before\")\ndemo.Show()\nfmt.Println(\"after\")")
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	var kinds []string
+	for _, e := range pub.events {
+		kinds = append(kinds, e.kind+":"+e.text)
+	}
+	if strings.Join(kinds, "|") != "stream:stdout:before\n|display:|stream:stdout:after\n" {
+		t.Fatalf("order %q", kinds)
 	}
 }

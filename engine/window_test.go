@@ -116,23 +116,25 @@ func TestTradingWindowsAppendMode(t *testing.T) {
 	}
 }
 
+// Complete mode keeps every window and takes every row, watermark or not (Spark's
+// watermark only drops and evicts in append and update modes): the 07:59:35 trade also
+// opens [07:50, 08:00) and the 08:05 trade updates its windows.
 func TestTradingWindowsCompleteMode(t *testing.T) {
-	got, _ := runTrading(t, "complete", true)
-	b0 := []windowRow{{"08:15", "08:25", "10004.0"}, {"08:20", "08:30", "10004.0"}}
-	b1 := []windowRow{{"07:55", "08:05", "96.0"}, {"08:00", "08:10", "96.0"}, b0[0], b0[1]}
-	b2 := []windowRow{b1[0], b1[1], {"08:15", "08:25", "10003.0"}, {"08:20", "08:30", "10003.0"}}
-	b3 := []windowRow{{"07:55", "08:05", "97.5"}, b2[1], b2[2], b2[3]}
-	b4 := append(append([]windowRow{}, b3...), windowRow{"08:35", "08:45", "10000.0"}, windowRow{"08:40", "08:50", "10000.0"})
-	want := consoleBatches(b0, b1, b2, b3, b4, b4)
-	if got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
+	for _, watermark := range []bool{true, false} {
+		got, q := runTrading(t, "complete", watermark)
+		checkCompleteTrading(t, got)
+		for _, p := range q.RecentProgress() {
+			for _, op := range p.StateOperators {
+				if op.NumRowsDroppedByWatermark != 0 || op.NumRowsRemoved != 0 {
+					t.Errorf("watermark %v, batch %d: %+v", watermark, p.BatchID, op)
+				}
+			}
+		}
 	}
 }
 
-// Without a watermark nothing is late: the 07:59:35 trade also opens [07:50, 08:00) and
-// the 08:05 trade updates its windows.
-func TestTradingWindowsCompleteWithoutWatermark(t *testing.T) {
-	got, _ := runTrading(t, "complete", false)
+func checkCompleteTrading(t *testing.T, got string) {
+	t.Helper()
 	b0 := []windowRow{{"08:15", "08:25", "10004.0"}, {"08:20", "08:30", "10004.0"}}
 	b1 := []windowRow{{"07:55", "08:05", "96.0"}, {"08:00", "08:10", "96.0"}, b0[0], b0[1]}
 	b2 := []windowRow{b1[0], b1[1], {"08:15", "08:25", "10003.0"}, {"08:20", "08:30", "10003.0"}}

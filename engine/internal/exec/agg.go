@@ -39,17 +39,11 @@ type aggOp struct {
 	dirty     []bool
 	dirtyList []int32
 
-	// frozen holds, in complete mode, the final rows of windows the watermark closed: a
-	// closed window takes no more rows, while its panes may (for its later windows).
-	frozen *batch.Batch
-
 	// State store bookkeeping (persist.go), used when the query has a checkpoint.
-	persisting                      bool
-	keyCodec, valCodec, frozenCodec *state.RowCodec
-	changed                         []int32
-	removedKeys                     [][]byte
-	frozenNew                       *batch.Batch
-	frozenCount                     int64
+	persisting         bool
+	keyCodec, valCodec *state.RowCodec
+	changed            []int32
+	removedKeys        [][]byte
 
 	updated, removed, dropped int64
 
@@ -100,8 +94,10 @@ func newAggOp(child operator, n *plan.Aggregate, streaming bool, mode string, op
 				break
 			}
 		}
-		op.late = op.wmKey >= 0
-		op.evicting = op.late && mode != plan.Complete
+		// Complete mode keeps every group and takes every row: the watermark neither
+		// drops late rows nor evicts state there (Spark's StateStoreSaveExec).
+		op.late = op.wmKey >= 0 && mode != plan.Complete
+		op.evicting = op.late
 	}
 	if n.Window != nil && n.Window.Session {
 		op.session = newSessionState(op, keyTypes)
@@ -154,23 +150,6 @@ func (o *aggOp) run(c *Context) ([]*batch.Batch, error) {
 			out = append(out, b)
 		}
 	}
-	freeze := o.streaming && o.late && o.win != nil && o.mode == plan.Complete
-	if freeze {
-		if b := o.emitWindows(o.closedWindows(o.lastWm, wm)); b != nil {
-			if o.frozen == nil {
-				o.frozen = b
-			} else {
-				o.frozen = concat(o.schema, []*batch.Batch{o.frozen, b})
-			}
-			if o.persisting {
-				if o.frozenNew == nil {
-					o.frozenNew = b
-				} else {
-					o.frozenNew = concat(o.schema, []*batch.Batch{o.frozenNew, b})
-				}
-			}
-		}
-	}
 	for _, b := range in {
 		if err := o.consume(b, wm); err != nil {
 			return nil, err
@@ -179,7 +158,7 @@ func (o *aggOp) run(c *Context) ([]*batch.Batch, error) {
 	var emitted *batch.Batch
 	switch {
 	case !o.streaming || o.mode == plan.Complete:
-		emitted = o.emitAll(wm)
+		emitted = o.emitAll()
 	case o.mode == plan.Update:
 		emitted = o.emitDirty(wm)
 	case o.mode == plan.Append && o.win == nil:
@@ -188,7 +167,7 @@ func (o *aggOp) run(c *Context) ([]*batch.Batch, error) {
 	if emitted != nil {
 		out = append(out, emitted)
 	}
-	if o.streaming && (o.evicting || freeze) {
+	if o.streaming && o.evicting {
 		o.evict(wm)
 	}
 	o.lastWm = wm
@@ -319,22 +298,12 @@ func (o *aggOp) build(slots []int32) *batch.Batch {
 	return &batch.Batch{Schema: o.schema, Cols: cols, N: len(slots)}
 }
 
-func (o *aggOp) emitAll(wm int64) *batch.Batch {
+func (o *aggOp) emitAll() *batch.Batch {
 	if o.win != nil {
-		if !o.streaming || !o.late {
-			return o.emitWindows(o.allWindows())
+		if b := o.emitWindows(o.allWindows()); b != nil {
+			return b
 		}
-		// Windows the watermark closed come from the frozen rows, the rest from panes.
-		live := o.emitWindows(o.collectWindows(o.table.liveSlots(), func(end int64) bool { return end > wm }))
-		switch {
-		case o.frozen == nil && live == nil:
-			return batch.New(o.schema, 0)
-		case o.frozen == nil:
-			return live
-		case live == nil:
-			return o.frozen
-		}
-		return concat(o.schema, []*batch.Batch{o.frozen, live})
+		return batch.New(o.schema, 0)
 	}
 	slots := o.table.liveSlots()
 	if len(o.node.Keys) == 0 && len(slots) == 0 {

@@ -12,7 +12,7 @@ import (
 // Stateful operators keep their state in typed memory and, when the query has a
 // checkpoint, write each batch's changes to a state.Store (one per operator, committed as
 // version batchID+1) from which a restarted query rebuilds them. Keys in a store start
-// with a tag byte: 'k' a group or row, 'w' the last watermark, 'f' a frozen window row.
+// with a tag byte: 'k' a group or row, 'w' the last watermark.
 
 // persistent is a stateful operator whose state survives restarts.
 type persistent interface {
@@ -39,7 +39,6 @@ func (o *aggOp) codecs() (*state.RowCodec, *state.RowCodec) {
 			vt = append(vt, a.stateTypes()...)
 		}
 		o.valCodec = state.NewValueCodec(vt)
-		o.frozenCodec = state.NewValueCodec(state.FieldTypes(o.schema))
 	}
 	return o.keyCodec, o.valCodec
 }
@@ -71,13 +70,6 @@ func (o *aggOp) persist(st *state.Store) {
 		st.Put(o.slotKey(g), vc.AppendRow(nil, vals))
 	}
 	st.Put([]byte{'w'}, int64Bytes('w', o.lastWm)[1:])
-	if o.frozenNew != nil {
-		for i := 0; i < o.frozenNew.N; i++ {
-			st.Put(int64Bytes('f', o.frozenCount), o.frozenCodec.AppendRow(nil, o.frozenNew.Row(i)))
-			o.frozenCount++
-		}
-		o.frozenNew = nil
-	}
 }
 
 func (o *aggOp) restore(st *state.Store) error {
@@ -90,7 +82,6 @@ func (o *aggOp) restore(st *state.Store) error {
 		keyCols[i] = batch.NewVector(t, 16)
 	}
 	var rows [][]any
-	frozen := map[int64][]any{}
 	var err error
 	st.Iterate(func(key, value []byte) bool {
 		switch key[0] {
@@ -105,12 +96,6 @@ func (o *aggOp) restore(st *state.Store) error {
 			rows = append(rows, vals)
 		case 'w':
 			o.lastWm = readInt64(value)
-		case 'f':
-			var vals []any
-			if vals, err = o.frozenCodec.Decode(value); err != nil {
-				return false
-			}
-			frozen[readInt64(key[1:])] = vals
 		}
 		return true
 	})
@@ -135,13 +120,6 @@ func (o *aggOp) restore(st *state.Store) error {
 			a.load(g, vals[:k])
 			vals = vals[k:]
 		}
-	}
-	if len(frozen) > 0 {
-		b := batch.New(o.schema, len(frozen))
-		for i := int64(0); i < int64(len(frozen)); i++ {
-			b.AppendRow(frozen[i])
-		}
-		o.frozen, o.frozenCount = b, int64(len(frozen))
 	}
 	return nil
 }

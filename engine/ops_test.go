@@ -341,3 +341,20 @@ func TestCountDistinctSeveralColumns(t *testing.T) {
 +--------------------+-----------------+
 `)
 }
+
+func TestSQLOrderByUnselectedColumn(t *testing.T) {
+	s, _ := newSession(t)
+	if err := students(s).CreateOrReplaceTempView("students"); err != nil {
+		t.Fatal(err)
+	}
+	expectTable(t, s.SQL("select name from students where score > 80 order by age desc"), `
++---------+
+|     name|
++---------+
+|   Justin|
+|Hanmeimei|
++---------+
+`)
+	expectErr(t, s.SQL("select name from students order by nosuch").Err(),
+		"[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `nosuch` cannot be resolved. Did you mean one of the following? [`students`.`name`].")
+}

@@ -77,18 +77,15 @@ func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
 			return nil, err
 		}
 	}
-	strip := func(n expr.Node) expr.Node { return n }
 	if q.Where != nil {
-		f, err := plan.NewFilter(p, strip(q.Where))
+		f, err := plan.NewFilter(p, q.Where)
 		if err != nil {
 			return nil, err
 		}
 		p = f
 	}
-	items := make([]expr.Node, len(q.Items))
-	for i, it := range q.Items {
-		items[i] = strip(it)
-	}
+	items := q.Items
+	input := p // the rows before the projection, for ORDER BY columns not selected
 	hasAgg := len(q.GroupBy) > 0 || q.Having != nil
 	for _, it := range items {
 		if containsAggregate(it) {
@@ -99,9 +96,9 @@ func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
 	if hasAgg {
 		keys := make([]expr.Node, len(q.GroupBy))
 		for i, k := range q.GroupBy {
-			keys[i] = groupKey(strip(k), items)
+			keys[i] = groupKey(k, items)
 		}
-		p, err = plan.NewAggregate(p, keys, items, strip(q.Having))
+		p, err = plan.NewAggregate(p, keys, items, q.Having)
 	} else {
 		p, err = plan.NewProject(p, items)
 	}
@@ -114,20 +111,7 @@ func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
 		}
 	}
 	if len(q.OrderBy) > 0 {
-		var orders []*expr.SortOrder
-		for _, o := range q.OrderBy {
-			x := strip(o.X)
-			if _, err := plan.Compile(x, p.Schema()); err != nil {
-				// ORDER BY sum(x) names the output column sum(x).
-				name := plan.OutputName(plan.NormalizeCount(x))
-				if p.Schema().FieldIndex(name) < 0 {
-					return nil, err
-				}
-				x = &expr.ColumnRef{Parts: []string{name}, Pos: -1}
-			}
-			orders = append(orders, &expr.SortOrder{X: x, Descending: o.Descending, NullsFirst: o.NullsFirst})
-		}
-		if p, err = plan.NewSort(p, orders); err != nil {
+		if p, err = s.orderBy(q, p, input, items, hasAgg); err != nil {
 			return nil, err
 		}
 	}
@@ -135,6 +119,41 @@ func (s *Session) planQuery(q *sqlparse.Query) (plan.Node, error) {
 		p = &plan.Limit{Child: p, N: q.Limit}
 	}
 	return p, nil
+}
+
+// orderBy sorts the query's output p. ORDER BY names output columns (aliases included)
+// or, for aggregates, their text (sum(x)); a plain SELECT may also sort by input columns
+// it does not select, sorting below the projection as Spark does.
+func (s *Session) orderBy(q *sqlparse.Query, p, input plan.Node, items []expr.Node, hasAgg bool) (plan.Node, error) {
+	var orders []*expr.SortOrder
+	var firstErr error
+	for _, o := range q.OrderBy {
+		x := o.X
+		if _, err := plan.CompileIn(p, x); err != nil {
+			name := plan.OutputName(plan.NormalizeCount(x))
+			if p.Schema().FieldIndex(name) >= 0 {
+				x = &expr.ColumnRef{Parts: []string{name}, Pos: -1}
+			} else if firstErr == nil {
+				firstErr = err
+			}
+		}
+		orders = append(orders, &expr.SortOrder{X: x, Descending: o.Descending, NullsFirst: o.NullsFirst})
+	}
+	if firstErr == nil {
+		return plan.NewSort(p, orders)
+	}
+	if hasAgg || q.Distinct {
+		return nil, firstErr
+	}
+	below := make([]*expr.SortOrder, len(q.OrderBy))
+	for i, o := range q.OrderBy {
+		below[i] = &expr.SortOrder{X: o.X, Descending: o.Descending, NullsFirst: o.NullsFirst}
+	}
+	sorted, err := plan.NewSort(input, below)
+	if err != nil {
+		return nil, firstErr
+	}
+	return plan.NewProject(sorted, items)
 }
 
 // groupKey resolves GROUP BY 1 (an ordinal) and GROUP BY alias to the select item.

@@ -20,6 +20,7 @@ import (
 // goroutines it started keep writing to it, and their output keeps landing under the
 // request that started them (frontends keep listening to a finished cell).
 type cell struct {
+	id    int64 // unique in the session
 	count int
 	pub   kernel.Publisher
 	ctx   context.Context // the request's context; Input waits on it
@@ -30,6 +31,9 @@ type cell struct {
 	panics   []string // yaegi's panic trace lines written by the cell's own goroutine
 	result   []any    // values of the final expression, set by rt.Result
 	hasValue bool
+	at       int      // index of the top-level statement running, set by rt.At
+	mainG    int64    // goroutine running the cell's top-level statements
+	stmtPos  []string // positions of the top-level statements ("In[3]:2:1")
 }
 
 func (c *cell) setResult(vs []any) {

@@ -3,6 +3,7 @@ package interp
 import (
 	"go/ast"
 	"go/token"
+	"strconv"
 )
 
 // voidBuiltins are builtins whose call yields no value (or is not worth echoing), and
@@ -189,4 +190,23 @@ func definedTypes(f *ast.File) []string {
 		}
 	}
 	return names
+}
+
+// markStatements puts rt.At(i) before the i-th top-level statement of the block, so
+// that a panic of top-level code can name its statement (the interpreter's trace does
+// not), and returns the statements' positions as pos formats them.
+func markStatements(b *ast.BlockStmt, cellID int64, pos func(token.Pos) string) []string {
+	positions := make([]string, len(b.List))
+	list := make([]ast.Stmt, 0, 2*len(b.List))
+	for i, st := range b.List {
+		positions[i] = pos(st.Pos())
+		args := []ast.Expr{
+			&ast.BasicLit{ValuePos: st.Pos(), Kind: token.INT, Value: strconv.FormatInt(cellID, 10)},
+			&ast.BasicLit{ValuePos: st.Pos(), Kind: token.INT, Value: strconv.Itoa(i)},
+		}
+		mark := &ast.ExprStmt{X: rtCall(st.Pos(), "At", args, st.Pos(), st.Pos())}
+		list = append(list, mark, st)
+	}
+	b.List = list
+	return positions
 }

@@ -29,6 +29,7 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Spawn":       reflect.ValueOf(func(f any, args ...any) { s.spawn(false, f, args) }),
 			"SpawnSpread": reflect.ValueOf(func(f any, args ...any) { s.spawn(true, f, args) }),
 			"Result":      reflect.ValueOf(s.result),
+			"At":          reflect.ValueOf(s.at),
 		},
 		"time/time": {
 			"Sleep": reflect.ValueOf(s.sleep),
@@ -38,9 +39,35 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 
 // result records the values of a cell's final expression.
 func (s *Session) result(vs ...any) {
-	if c, _ := s.router.cellFor(); c != nil {
+	c, rt := s.router.cellFor()
+	if c == nil || rt != nil {
+		return
+	}
+	c.mu.Lock()
+	mine := c.mainG == goid()
+	c.mu.Unlock()
+	if mine { // not the abandoned goroutine of an interrupted cell
 		c.setResult(vs)
 	}
+}
+
+// at records that top-level statement i of cell id starts. An interrupted cell whose
+// goroutine was left blocked in compiled code (the interpreter cannot cancel it) may
+// resume later, while another cell runs: it is stopped here, at its next statement.
+func (s *Session) at(id int64, i int) {
+	c, rt := s.router.cellFor()
+	if rt != nil {
+		return
+	}
+	if c == nil || c.id != id {
+		panic(interrupted{})
+	}
+	c.mu.Lock()
+	c.at = i
+	if c.mainG == 0 {
+		c.mainG = goid()
+	}
+	c.mu.Unlock()
 }
 
 // sleep is time.Sleep for interpreted code: an interrupt ends it.

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/runnel-go/runnel/kernel"
@@ -92,7 +93,8 @@ type Session struct {
 	docs     map[string]string
 	closed   bool
 
-	pkgs packages
+	pkgs    packages
+	cellIDs atomic.Int64
 }
 
 var _ kernel.Handler = (*Session)(nil)
@@ -237,7 +239,7 @@ func (s *Session) Shutdown(restart bool) {
 
 // Execute runs one cell.
 func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, pub kernel.Publisher) kernel.ExecuteResult {
-	c := &cell{count: req.ExecutionCount, pub: pub, ctx: ctx, out: newStreams(pub, s.opts.FlushInterval)}
+	c := &cell{id: s.cellIDs.Add(1), count: req.ExecutionCount, pub: pub, ctx: ctx, out: newStreams(pub, s.opts.FlushInterval)}
 	s.router.begin(c)
 	res := s.runCell(ctx, c, req.Code)
 	c.out.flush(true)
@@ -381,7 +383,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	s.execMu.Lock()
 	defer s.execMu.Unlock()
 	c.mu.Lock()
-	c.panics, c.result, c.hasValue = nil, nil, false
+	c.panics, c.result, c.hasValue, c.at, c.mainG = nil, nil, false, -1, 0
 	c.mu.Unlock()
 
 	src := []byte(code)
@@ -436,6 +438,9 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	}
 	rewriteGoStmts(body)
 	final := wrapFinal(body)
+	c.stmtPos = markStatements(body, c.id, func(p token.Pos) string {
+		return cleanPos(s.in.FileSet().Position(p).String())
+	})
 	prog, err := s.compile(body)
 	if err != nil && final != nil {
 		// The final expression has no value (a call of a func without results).
@@ -800,8 +805,18 @@ func (s *Session) runError(ctx context.Context, c *cell, err error, name, code s
 			return interruptedResult()
 		}
 		c.mu.Lock()
-		trace := c.panics
+		trace := append([]string(nil), c.panics...)
+		at := c.at
 		c.mu.Unlock()
+		// The interpreter places a panic of top-level code at the cell's start; the
+		// statement marks say which statement ran.
+		if at >= 0 && at < len(c.stmtPos) {
+			for i, l := range trace {
+				if m := traceRE.FindStringSubmatch(l); m != nil && m[2] == "main(...)" && strings.HasPrefix(m[1], name+":") {
+					trace[i] = c.stmtPos[at] + ": panic: main(...)"
+				}
+			}
+		}
 		evalue := fmt.Sprint(p.Value)
 		tb := []string{red("panic") + ": " + evalue}
 		tb = append(tb, traceLines(trace)...)

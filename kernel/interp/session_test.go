@@ -291,8 +291,13 @@ func TestPanicInCell(t *testing.T) {
 		t.Fatalf("evalue %q", res.Evalue)
 	}
 	tb := strings.Join(res.Traceback, "\n")
-	if !strings.Contains(tb, "main.idx(...)\n      In[1]:2:9") || !strings.Contains(tb, "In[2]:") {
+	if !strings.Contains(tb, "main.idx(...)\n      In[1]:2:9") || !strings.Contains(tb, "main(...)\n      In[2]:2:1") {
 		t.Fatalf("traceback lacks the positions:\n%s", tb)
+	}
+	res, _ = r.run("x := 0\ny := 1\nz := y / x\n_ = z")
+	tb = strings.Join(res.Traceback, "\n")
+	if res.Evalue != "runtime error: integer divide by zero" || !strings.Contains(tb, "In[3]:3:1") || !strings.Contains(tb, "   3 | z := y / x") {
+		t.Fatalf("top-level panic: %+v\n%s", res, tb)
 	}
 	res, _ = r.run(`panic("boom")`)
 	if res.Status != "error" || res.Ename != "panic" || res.Evalue != "boom" {
@@ -539,5 +544,42 @@ func TestPublisherHookKeepsOrder(t *testing.T) {
 	}
 	if strings.Join(kinds, "|") != "stream:stdout:before\n|display:|stream:stdout:after\n" {
 		t.Fatalf("order %q", kinds)
+	}
+}
+
+func TestInterruptedCellDoesNotResume(t *testing.T) {
+	r := newRunner(t)
+	release := make(chan struct{})
+	block := func() { <-release } // compiled code the interpreter cannot cancel
+	if err := r.s.in.Use(map[string]map[string]reflect.Value{"block/block": {"Wait": reflect.ValueOf(block)}}); err != nil {
+		t.Fatal(err)
+	}
+	r.ok(`import ("block"; "fmt"; "time")
+resumed := false`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan kernel.ExecuteResult)
+	go func() {
+		res, _ := r.runCtx(ctx, "block.Wait()\nresumed = true\nfmt.Println(\"after\")")
+		done <- res
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if res := <-done; res.Ename != "Interrupted" {
+		t.Fatalf("%+v", res)
+	}
+	// The next cell runs while the interrupted one is still blocked; then it unblocks.
+	resCh := make(chan kernel.ExecuteResult)
+	go func() {
+		res, _ := r.runCtx(context.Background(), "time.Sleep(100 * time.Millisecond)\n7")
+		resCh <- res
+	}()
+	time.Sleep(30 * time.Millisecond)
+	close(release)
+	res := <-resCh
+	if res.Status != "ok" || res.Data["text/plain"] != "7" {
+		t.Fatalf("next cell: %+v", res)
+	}
+	if got, out := r.ok("resumed"); got != "false" || out != "" {
+		t.Fatalf("the interrupted cell resumed: %q %q", got, out)
 	}
 }

@@ -460,9 +460,9 @@ func (df *DataFrame) WithWatermark(eventTime, delay string) *DataFrame {
 	return df.derive(plan.NewWatermark(df.plan, eventTime, delay))
 }
 
-// Join joins with other on a column name, a []string of names, or a Column condition;
-// how is "inner" (default), "left", "right", "full"/"outer", "left_semi", "left_anti",
-// "cross".
+// Join joins with other on a column name, a []string of names, a Column condition or a
+// []Column of conditions that must all hold; how is "inner" (default), "left", "right",
+// "full"/"outer", "left_semi", "left_anti", "cross".
 func (df *DataFrame) Join(other *DataFrame, on any, how ...string) *DataFrame {
 	if df.err != nil {
 		return df
@@ -490,6 +490,16 @@ func (df *DataFrame) Join(other *DataFrame, on any, how ...string) *DataFrame {
 			return df.derive(nil, x.err)
 		}
 		return df.derive(plan.NewJoinOn(df.plan, other.plan, x.node, t))
+	case []Column:
+		// A list of conditions, all of which must hold.
+		if len(x) == 0 {
+			return df.derive(plan.NewJoinOn(df.plan, other.plan, nil, t))
+		}
+		cond := x[0]
+		for _, c := range x[1:] {
+			cond = cond.And(c)
+		}
+		return df.Join(other, cond, h)
 	}
 	return df.derive(nil, fmt.Errorf("Join: on must be a column name, []string or a Column, not %T", on))
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"testing"
 
+	"github.com/runnel-go/runnel/engine"
 	F "github.com/runnel-go/runnel/engine/functions"
 )
 
@@ -208,6 +209,13 @@ func TestJoins(t *testing.T) {
 |  1|  x|
 |  1|  y|
 |  1|  z|
++---+---+
+`)
+	expectTable(t, l.Join(r, []engine.Column{l.Col("k").Eq(r.Col("k")), r.Col("rv").Eq("y")}).Select("lv", "rv"), `
++---+---+
+| lv| rv|
++---+---+
+|  1|  y|
 +---+---+
 `)
 	expectErr(t, l.Join(r, F.Col("k").Eq(F.Col("k"))).Err(), "[AMBIGUOUS_REFERENCE] Reference `k` is ambiguous, could be: [`k`, `k`].")

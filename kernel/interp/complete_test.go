@@ -114,3 +114,13 @@ func BenchmarkExecuteOnePlusOne(b *testing.B) {
 		r.ok("1 + 1")
 	}
 }
+
+func BenchmarkNewSession(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Shutdown(false)
+	}
+}

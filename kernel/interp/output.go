@@ -337,3 +337,17 @@ func (p cellPublisher) Input(ctx context.Context, prompt string, password bool) 
 }
 
 func (p cellPublisher) Active() kernel.Publisher { return p.c.pub.Active() }
+
+// cellWriter writes to one cell's stream, whoever calls it: a writer handed to work
+// that outlives the call that created it (a query's console output).
+type cellWriter struct {
+	c    *cell
+	name string
+}
+
+func (w cellWriter) Write(p []byte) (int, error) {
+	w.c.out.write(w.name, p)
+	return len(p), nil
+}
+
+func (w cellWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }

@@ -21,6 +21,7 @@ import (
 	"go/token"
 	"io"
 	"log"
+	"os"
 	"reflect"
 	"regexp"
 	"runtime"
@@ -209,6 +210,48 @@ func (s *Session) Stdout() io.Writer { return streamWriter{r: s.router, name: "s
 
 // Stderr: see Stdout.
 func (s *Session) Stderr() io.Writer { return streamWriter{r: s.router, name: "stderr"} }
+
+// CellWriter returns a writer bound for good to the stream ("stdout" or "stderr") of
+// the cell the calling goroutine works for, wherever it is written from later: what a
+// query started by a cell prints keeps landing in that cell (engine.SetOutput's
+// function). Before the first cell it is the kernel's own os.Stdout or os.Stderr.
+func (s *Session) CellWriter(stream string) io.Writer {
+	c, _ := s.router.cellFor()
+	if c == nil {
+		if stream == "stderr" {
+			return os.Stderr
+		}
+		return os.Stdout
+	}
+	return cellWriter{c: c, name: stream}
+}
+
+// RunFor runs call with the calling goroutine working for the cell of w, a CellWriter:
+// what interpreted code prints during call, and the publisher it asks for, go to that
+// cell (engine.SetCallbackHook's hook: a ForeachBatch function runs on a query's
+// goroutine). With any other writer it just runs call.
+func (s *Session) RunFor(w io.Writer, call func()) {
+	cw, ok := w.(cellWriter)
+	if !ok {
+		call()
+		return
+	}
+	id := goid()
+	s.router.mu.Lock()
+	prev, had := s.router.routines[id]
+	s.router.routines[id] = &routine{cell: cw.c}
+	s.router.mu.Unlock()
+	defer func() {
+		s.router.mu.Lock()
+		if had {
+			s.router.routines[id] = prev
+		} else {
+			delete(s.router.routines, id)
+		}
+		s.router.mu.Unlock()
+	}()
+	call()
+}
 
 // InterruptChan returns a channel closed by the next interrupt: compiled code that
 // blocks on behalf of a cell (waiting for a query, say) selects on it to end early.

@@ -3,6 +3,8 @@ package interp
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -581,5 +583,44 @@ resumed := false`)
 	}
 	if got, out := r.ok("resumed"); got != "false" || out != "" {
 		t.Fatalf("the interrupted cell resumed: %q %q", got, out)
+	}
+}
+
+// TestCellWriterAndRunFor plays the engine: a query started by cell 1 keeps printing
+// into cell 1, also through interpreted callbacks, while cell 2 runs.
+func TestCellWriterAndRunFor(t *testing.T) {
+	r := newRunner(t)
+	type query struct {
+		w  io.Writer
+		cb func()
+	}
+	var q query
+	start := func(cb func()) { q = query{w: r.s.CellWriter("stdout"), cb: cb} }
+	if err := r.s.in.Use(map[string]map[string]reflect.Value{"engine/engine": {"Start": reflect.ValueOf(start)}}); err != nil {
+		t.Fatal(err)
+	}
+	_, pub1 := r.run("import (\"engine\"; \"fmt\")\nengine.Start(func() { fmt.Println(\"from callback\") })")
+	done := make(chan struct{})
+	var pub2 *fakePub
+	go func() {
+		defer close(done)
+		_, pub2 = r.run("import \"time\"\ntime.Sleep(150 * time.Millisecond)\nfmt.Println(\"cell 2\")")
+	}()
+	time.Sleep(50 * time.Millisecond)
+	// The query's goroutine: its own output and its callback's output go to cell 1.
+	qdone := make(chan struct{})
+	go func() {
+		defer close(qdone)
+		fmt.Fprintln(q.w, "Batch: 0")
+		r.s.RunFor(q.w, q.cb)
+	}()
+	<-qdone
+	<-done
+	time.Sleep(50 * time.Millisecond)
+	if got := pub1.stream("stdout"); got != "Batch: 0\nfrom callback\n" {
+		t.Fatalf("cell 1: %q", got)
+	}
+	if got := pub2.stream("stdout"); got != "cell 2\n" {
+		t.Fatalf("cell 2: %q", got)
 	}
 }

@@ -382,14 +382,18 @@ func (o *aggOp) pendingEviction(wm int64) bool {
 	}
 	for _, g := range o.table.liveSlots() {
 		if o.win != nil {
+			// A window of this pane closes (its end passes into (lastWm, wm]) or the pane
+			// is done: the earliest end above lastWm is at most wm.
 			p := o.table.keys[o.win.Index].I64[g]
-			ls := o.lastStart(p)
-			for s := ls; s+o.win.Size > p; s -= o.win.Slide {
-				if end := s + o.win.Size; end <= wm && end > o.lastWm {
-					return true
-				}
+			first, last := o.firstStart(p)+o.win.Size, o.lastStart(p)+o.win.Size
+			if last <= wm {
+				return true
 			}
-			if ls+o.win.Size <= wm {
+			end := first
+			if o.lastWm >= first {
+				end = first + ((o.lastWm-first)/o.win.Slide+1)*o.win.Slide
+			}
+			if end <= last && end <= wm {
 				return true
 			}
 			continue
@@ -436,33 +440,51 @@ type window struct {
 	group string
 }
 
-// windowsOf lists the windows containing pane p of slot g for which keep(end) holds.
-func (o *aggOp) windowsOf(g int32, p int64, keep func(end int64) bool, seen map[window]bool, out []window) []window {
-	grp := ""
-	if len(o.table.keys) > 1 {
-		grp = o.table.otherKey(g, o.win.Index)
-	}
-	for s := o.lastStart(p); s+o.win.Size > p; s -= o.win.Slide {
-		if !keep(s + o.win.Size) {
-			continue
-		}
-		w := window{start: s, group: grp}
-		if seen[w] {
-			continue
-		}
-		seen[w] = true
-		w.slot = g
-		out = append(out, w)
-	}
-	return out
+// firstStart is the start of the earliest window containing pane p (lastStart(p) is the
+// latest): windows start on the slide grid and hold p while start + size > p.
+func (o *aggOp) firstStart(p int64) int64 {
+	last := o.lastStart(p)
+	k := (last + o.win.Size - p + o.win.Slide - 1) / o.win.Slide // windows holding p
+	return last - (k-1)*o.win.Slide
 }
 
+// collectWindows lists, once each, the windows holding any of the pane slots for which
+// keep(end) holds, ordered by start and group. Per group the panes are visited in time
+// order, so the windows come out in order without a set: the work is one step per window,
+// not per (pane, window) pair.
 func (o *aggOp) collectWindows(slots []int32, keep func(end int64) bool) []window {
-	seen := map[window]bool{}
-	var out []window
+	type pane struct {
+		p    int64
+		slot int32
+	}
+	multi := len(o.table.keys) > 1
+	groups := map[string][]pane{}
+	var order []string
 	for _, g := range slots {
-		p := o.table.keys[o.win.Index].I64[g]
-		out = o.windowsOf(g, p, keep, seen, out)
+		grp := ""
+		if multi {
+			grp = o.table.otherKey(g, o.win.Index)
+		}
+		ps, ok := groups[grp]
+		if !ok {
+			order = append(order, grp)
+		}
+		groups[grp] = append(ps, pane{o.table.keys[o.win.Index].I64[g], g})
+	}
+	var out []window
+	for _, grp := range order {
+		ps := groups[grp]
+		sort.Slice(ps, func(a, b int) bool { return ps[a].p < ps[b].p })
+		next := int64(math.MinInt64) // the first window start not listed yet
+		for _, pn := range ps {
+			last := o.lastStart(pn.p)
+			for s := max(o.firstStart(pn.p), next); s <= last; s += o.win.Slide {
+				if keep(s + o.win.Size) {
+					out = append(out, window{start: s, slot: pn.slot, group: grp})
+				}
+			}
+			next = max(next, last+o.win.Slide)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].start != out[j].start {

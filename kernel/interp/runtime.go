@@ -24,11 +24,17 @@ func (interrupted) Error() string { return "interrupted" }
 
 // runtimeSymbols are the functions rewritten cells call.
 func (s *Session) runtimeSymbols() yaegi.Exports {
+	result := reflect.ValueOf(s.result)
 	return yaegi.Exports{
+		// Values of interpreted types reach Result wrapped so that their String and
+		// Error methods are visible to compiled code, as for fmt.Print.
+		".": {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{
+			result: {reflect.TypeOf((*fmt.Stringer)(nil)).Elem(), reflect.TypeOf((*error)(nil)).Elem()},
+		})},
 		rtPath + "/rt": {
 			"Spawn":       reflect.ValueOf(func(f any, args ...any) { s.spawn(false, f, args) }),
 			"SpawnSpread": reflect.ValueOf(func(f any, args ...any) { s.spawn(true, f, args) }),
-			"Result":      reflect.ValueOf(s.result),
+			"Result":      result,
 			"At":          reflect.ValueOf(s.at),
 		},
 		"time/time": {

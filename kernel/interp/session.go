@@ -820,6 +820,9 @@ func formatValue(v any) string {
 
 func errorValueResult(err error) kernel.ExecuteResult {
 	ename := fmt.Sprintf("%T", err)
+	if strings.HasPrefix(ename, "interp.") {
+		ename = "error" // an interpreted type, seen through the interpreter's wrapper
+	}
 	return errorResult(ename, err.Error(), []string{red(ename) + ": " + err.Error()})
 }
 

@@ -246,6 +246,19 @@ func TestEchoRules(t *testing.T) {
 	if res.Status != "error" || res.Ename != "*errors.errorString" || res.Evalue != "it broke" || res.Data != nil {
 		t.Errorf("error value: %+v", res)
 	}
+	// Interpreted types: String and Error methods count.
+	r.ok(`type T struct{ B string }
+func (t T) String() string { return "T(" + t.B + ")" }
+type E struct{ code int }
+func (e E) Error() string { return fmt.Sprint("custom ", e.code) }
+func fails() (int, error) { return 0, E{4} }`)
+	if got, _ := r.ok(`T{"x"}`); got != "T(x)" {
+		t.Errorf("Stringer: %q", got)
+	}
+	res, _ = r.run(`fails()`)
+	if res.Status != "error" || res.Ename != "error" || res.Evalue != "custom 4" {
+		t.Errorf("interpreted error: %+v", res)
+	}
 	res, _ = r.run(`strconv.Atoi("x")`)
 	if res.Status != "error" || res.Ename != "*strconv.NumError" || res.Evalue != `strconv.Atoi: parsing "x": invalid syntax` {
 		t.Errorf("(int, error) with error: %+v", res)

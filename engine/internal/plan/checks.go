@@ -45,8 +45,9 @@ func EventTimeColumns(n Node) []bool {
 		copy(out, EventTimeColumns(x.Inputs[0]))
 	case *Project:
 		in := EventTimeColumns(x.Child)
+		quals := qualifiers(x.Child)
 		for i, e := range x.Exprs {
-			if j := ColumnIndex(Strip(e), x.Child.Schema()); j >= 0 {
+			if j := columnIndexIn(Strip(e), x.Child.Schema(), quals); j >= 0 {
 				out[i] = in[j]
 			}
 		}

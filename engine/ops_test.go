@@ -366,3 +366,13 @@ func TestSQLOrderByUnselectedColumn(t *testing.T) {
 	expectErr(t, s.SQL("select name from students order by nosuch").Err(),
 		"[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `nosuch` cannot be resolved. Did you mean one of the following? [`students`.`name`].")
 }
+
+func TestGenerators(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.CreateDataFrame([][]any{{"a", []any{"x", "y"}, map[string]any{"k1": int64(1), "k2": int64(2)}}, {"b", []any{}, nil}}, "id", "arr", "m")
+	expectTable(t, df.Select("id", F.PosExplode("arr")), "\n+---+---+---+\n| id|pos|col|\n+---+---+---+\n|  a|  0|  x|\n|  a|  1|  y|\n+---+---+---+\n")
+	expectTable(t, df.Select("id", F.ExplodeOuter("arr").Alias("e")), "\n+---+----+\n| id|   e|\n+---+----+\n|  a|   x|\n|  a|   y|\n|  b|NULL|\n+---+----+\n")
+	expectTable(t, df.Select("id", F.Explode("m")), "\n+---+---+-----+\n| id|key|value|\n+---+---+-----+\n|  a| k1|    1|\n|  a| k2|    2|\n+---+---+-----+\n")
+	expectErr(t, df.Select(F.Explode("arr"), F.Explode("arr")).Err(),
+		"[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: \"explode(arr)\", \"explode(arr)\".")
+}

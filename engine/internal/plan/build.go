@@ -97,7 +97,7 @@ func NewProject(child Node, exprs []expr.Node) (Node, error) {
 		}
 		if c, ok := inner.(*expr.Call); ok && (generatorFuncs[c.Name] || c.Name == "window") {
 			if genAt >= 0 {
-				return nil, fmt.Errorf("[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: %q, %q.", OutputName(exprs[genAt]), OutputName(e))
+				return nil, fmt.Errorf("[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: %q, %q.", unalias(exprs[genAt]).String(), inner.String())
 			}
 			genAt = i
 		}

@@ -11,6 +11,7 @@
 package interp
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -843,6 +844,14 @@ func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
 func (s *Session) runError(ctx context.Context, c *cell, err error, name, code string) kernel.ExecuteResult {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		s.router.interrupt()
+		c.mu.Lock()
+		g := c.mainG
+		c.mu.Unlock()
+		// The cell's goroutine sees the interrupt at its next step; it must be gone
+		// before resync makes interpreted frames runnable again. A goroutine blocked in
+		// compiled code is not waited for long: rt.At stops it at its next statement.
+		waitGone(g, 300*time.Millisecond)
+		s.resync()
 		return interruptedResult()
 	}
 	var p yaegi.Panic
@@ -872,6 +881,45 @@ func (s *Session) runError(ctx context.Context, c *cell, err error, name, code s
 		return kernel.ExecuteResult{Status: "error", Ename: "panic", Evalue: evalue, Traceback: tb}
 	}
 	return compileError(err, name, code)
+}
+
+// waitGone waits up to d for goroutine id to end.
+func waitGone(id int64, d time.Duration) {
+	if id <= 0 {
+		return
+	}
+	deadline := time.Now().Add(d)
+	for goroutineAlive(id) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// goroutineAlive looks for goroutine id in a dump of all goroutines.
+func goroutineAlive(id int64) bool {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	return bytes.Contains(buf, []byte("goroutine "+strconv.FormatInt(id, 10)+" ["))
+}
+
+// resync runs an empty program. Interrupting stops every interpreted frame started
+// before it, including functions of cells that compiled code calls back (a query's
+// ForeachBatch): until the next execution they would return zero values without
+// running. Any execution makes the session's functions callable again.
+func (s *Session) resync() {
+	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() {}", 0)
+	if err != nil {
+		return
+	}
+	if prog, err := s.compile(f.Decls[0].(*ast.FuncDecl).Body); err == nil {
+		s.in.Execute(prog)
+	}
 }
 
 // A trace line of the interpreter: "In[3]:2:5: panic: main.f(...)".

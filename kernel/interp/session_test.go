@@ -637,3 +637,32 @@ func TestCellWriterAndRunFor(t *testing.T) {
 		t.Fatalf("cell 2: %q", got)
 	}
 }
+
+// TestCallbackWorksRightAfterInterrupt: a function a cell handed to compiled code (a
+// query's callback) runs again as soon as an interrupt of another cell returns.
+func TestCallbackWorksRightAfterInterrupt(t *testing.T) {
+	r := newRunner(t)
+	var cb func(int) int
+	keep := func(f func(int) int) { cb = f }
+	if err := r.s.in.Use(map[string]map[string]reflect.Value{"hold/hold": {"Keep": reflect.ValueOf(keep)}}); err != nil {
+		t.Fatal(err)
+	}
+	r.ok("import \"hold\"\nhold.Keep(func(x int) int { return x * 2 })")
+	if got := cb(21); got != 42 {
+		t.Fatalf("before: %d", got)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan kernel.ExecuteResult)
+	go func() {
+		res, _ := r.runCtx(ctx, "for {}")
+		done <- res
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if res := <-done; res.Ename != "Interrupted" {
+		t.Fatalf("%+v", res)
+	}
+	if got := cb(21); got != 42 {
+		t.Fatalf("right after the interrupt: %d", got)
+	}
+}

@@ -215,71 +215,90 @@ func (s *Session) Complete(code string, cursorPos int) kernel.CompleteReply {
 		start-- // a magic's name: "%cd", "%%bash"
 	}
 	prefix := code[start:off]
-	var cands []string
-	if strings.HasPrefix(prefix, "%") {
+	var cands []cand
+	switch {
+	case strings.HasPrefix(prefix, "%"):
 		if s.opts.Magics != nil {
-			cands = s.opts.Magics.Names()
+			for _, n := range s.opts.Magics.Names() {
+				cands = append(cands, cand{n, "magic"})
+			}
 		}
-	} else if start > 0 && code[start-1] == '.' {
+	case start > 0 && code[start-1] == '.':
 		cands = s.memberNames(exprBefore(code, start-1))
-	} else {
+	default:
 		cands = s.globalNames()
 	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].name < cands[j].name })
 	seen := map[string]bool{}
 	matches := []string{}
+	types := []map[string]any{}
+	cs, ce := utf8.RuneCountInString(code[:start]), utf8.RuneCountInString(code[:off])
 	for _, c := range cands {
-		if strings.HasPrefix(c, prefix) && !seen[c] {
-			seen[c] = true
-			matches = append(matches, c)
+		if strings.HasPrefix(c.name, prefix) && !seen[c.name] {
+			seen[c.name] = true
+			matches = append(matches, c.name)
+			types = append(types, map[string]any{"start": cs, "end": ce, "text": c.name, "type": c.kind})
 		}
 	}
-	sort.Strings(matches)
 	return kernel.CompleteReply{
 		Matches:     matches,
-		CursorStart: utf8.RuneCountInString(code[:start]),
-		CursorEnd:   utf8.RuneCountInString(code[:off]),
-		Metadata:    map[string]any{},
+		CursorStart: cs,
+		CursorEnd:   ce,
+		// JupyterLab shows the kind of each match from this.
+		Metadata: map[string]any{"_jupyter_types_experimental": types},
 	}
 }
 
-func (s *Session) globalNames() []string {
-	var out []string
-	out = append(out, keywords...)
-	out = append(out, predeclared...)
+// cand is a completion candidate and its kind, in JupyterLab's words (function,
+// class, module, keyword, instance, magic).
+type cand struct{ name, kind string }
+
+var defKinds = map[defKind]string{"func": "function", "type": "class", "var": "instance", "const": "instance"}
+
+func (s *Session) globalNames() []cand {
+	var out []cand
+	for _, k := range keywords {
+		out = append(out, cand{k, "keyword"})
+	}
+	for _, p := range predeclared {
+		out = append(out, cand{p, "builtin"})
+	}
 	s.mu.Lock()
-	for n := range s.defs {
-		out = append(out, n)
+	for n, k := range s.defs {
+		out = append(out, cand{n, defKinds[k]})
 	}
 	for n := range s.imports {
 		if n != rtName && n != "_" && n != "." {
-			out = append(out, n)
+			out = append(out, cand{n, "module"})
 		}
 	}
 	s.mu.Unlock()
 	for n := range s.packages().names {
-		out = append(out, n)
+		out = append(out, cand{n, "module"})
 	}
 	return out
 }
 
 // memberNames lists what may follow "expr.".
-func (s *Session) memberNames(expr string) []string {
+func (s *Session) memberNames(expr string) []cand {
 	if expr == "" {
 		return nil
 	}
 	if !strings.Contains(expr, ".") && !s.isDefined(expr) {
 		if path, ok := s.pathOf(expr); ok {
-			var out []string
-			for n := range s.packages().symbols[path] {
-				out = append(out, n)
+			var out []cand
+			for n, v := range s.packages().symbols[path] {
+				out = append(out, cand{n, symbolKind(v)})
 			}
 			return out
 		}
 	}
-	var out []string
+	var out []cand
 	s.mu.Lock()
 	if t, ok := s.varTypes[expr]; ok {
-		out = append(out, s.methods[t]...)
+		for _, m := range s.methods[t] {
+			out = append(out, cand{m, "function"})
+		}
 	}
 	s.mu.Unlock()
 	v, ok := s.evalQuiet(expr)
@@ -289,17 +308,29 @@ func (s *Session) memberNames(expr string) []string {
 	return append(out, valueMembers(v)...)
 }
 
+// symbolKind is the kind of a package symbol: yaegi's tables hold types as nil
+// pointers to them, functions as funcs, variables as pointers to them.
+func symbolKind(v reflect.Value) string {
+	switch {
+	case v.Kind() == reflect.Func:
+		return "function"
+	case v.Kind() == reflect.Pointer && v.IsNil():
+		return "class"
+	}
+	return "instance"
+}
+
 // valueMembers lists the exported methods and the fields of a value's type.
-func valueMembers(v reflect.Value) []string {
-	var out []string
+func valueMembers(v reflect.Value) []cand {
+	var out []cand
 	t := v.Type()
 	for i := 0; i < t.NumMethod(); i++ {
-		out = append(out, t.Method(i).Name)
+		out = append(out, cand{t.Method(i).Name, "function"})
 	}
 	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
 		pt := reflect.PointerTo(t)
 		for i := 0; i < pt.NumMethod(); i++ {
-			out = append(out, pt.Method(i).Name)
+			out = append(out, cand{pt.Method(i).Name, "function"})
 		}
 	}
 	for t.Kind() == reflect.Pointer {
@@ -307,7 +338,7 @@ func valueMembers(v reflect.Value) []string {
 	}
 	if t.Kind() == reflect.Struct {
 		for i := 0; i < t.NumField(); i++ {
-			out = append(out, t.Field(i).Name)
+			out = append(out, cand{t.Field(i).Name, "instance"})
 		}
 	}
 	return out
@@ -423,8 +454,56 @@ func (s *Session) describe(expr string, detail int) string {
 	if ok {
 		return src
 	}
+	if hasDot {
+		if text := s.methodDoc(expr); text != "" {
+			return text
+		}
+	}
 	if v, ok := s.evalQuiet(expr); ok {
 		return expr + " " + v.Type().String() + "\n\n" + formatValue(v.Interface())
+	}
+	return ""
+}
+
+// methodDoc documents x.M: a method cells declared on x's type, or a method of a
+// standard library type.
+func (s *Session) methodDoc(expr string) string {
+	i := strings.LastIndex(expr, ".")
+	recv, member := expr[:i], expr[i+1:]
+	s.mu.Lock()
+	text := s.docs[s.varTypes[recv]+"."+member]
+	s.mu.Unlock()
+	if text != "" {
+		return text
+	}
+	v, ok := s.evalQuiet(recv)
+	if !ok {
+		return ""
+	}
+	t := v.Type()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.PkgPath() == "" {
+		return ""
+	}
+	d := stdDoc(t.PkgPath())
+	if d == nil {
+		return ""
+	}
+	for _, dt := range d.pkg.Types {
+		if dt.Name != t.Name() {
+			continue
+		}
+		for _, m := range dt.Methods {
+			if m.Name == member {
+				fd := *m.Decl
+				fd.Body, fd.Doc = nil, nil
+				var b bytes.Buffer
+				printer.Fprint(&b, d.fset, &fd)
+				return b.String() + "\n\n" + m.Doc
+			}
+		}
 	}
 	return ""
 }

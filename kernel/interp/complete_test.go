@@ -54,6 +54,17 @@ _ = fmt.Sprint`)
 		{"héllo := 1; hé", []string{"héllo"}, 12}, // positions in code points
 	}
 	r.ok("héllo := 0")
+	kinds := map[string]string{}
+	for _, code := range []string{"strings.Buil", "strin", "helperF", "p.Na"} {
+		for _, m := range r.s.Complete(code, len(code)).Metadata["_jupyter_types_experimental"].([]map[string]any) {
+			kinds[m["text"].(string)] = m["type"].(string)
+		}
+	}
+	for name, kind := range map[string]string{"Builder": "class", "strings": "module", "helperFunc": "function", "Name": "instance"} {
+		if kinds[name] != kind {
+			t.Errorf("kind of %s: %q, want %q", name, kinds[name], kind)
+		}
+	}
 	for _, c := range cases {
 		got := r.s.Complete(c.code, len([]rune(c.code)))
 		for _, w := range c.want {
@@ -72,12 +83,19 @@ func TestInspect(t *testing.T) {
 	r.ok(`import "strings"
 // Double returns twice x.
 func Double(x int) int { return 2 * x }
+type Pt struct{ X, Y int }
+// Norm is the taxicab norm.
+func (p Pt) Norm() int { return p.X + p.Y }
+pt := Pt{1, 2}
+var sb strings.Builder
 n := 21`)
 	cases := []struct{ code, want string }{
 		{"strings.ToUpper", "func ToUpper(s string) string\n\nToUpper returns s with all Unicode letters mapped to their upper case."},
 		{"Double", "func Double(x int) int\n\nDouble returns twice x.\n"},
 		{"n", "n int\n\n21"},
 		{"strings", "package strings // import \"strings\""},
+		{"sb.WriteString", "func (b *Builder) WriteString(s string) (int, error)\n\nWriteString appends"},
+		{"pt.Norm", "func (p Pt) Norm() int\n\nNorm is the taxicab norm.\n"},
 	}
 	for _, c := range cases {
 		got := r.s.Inspect(c.code, len(c.code), 0)

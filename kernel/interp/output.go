@@ -62,7 +62,6 @@ type router struct {
 	// interrupted is closed (and replaced) by each interrupt; blocking calls that the
 	// interpreter cannot cancel (time.Sleep) watch it.
 	interrupted chan struct{}
-	closed      bool
 }
 
 func newRouter(interval time.Duration) *router {

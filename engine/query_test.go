@@ -206,3 +206,31 @@ func TestQueryListener(t *testing.T) {
 		t.Errorf("events %s\nwant %s", got, want)
 	}
 }
+
+// A query prints where output went when it started, even after the embedding program
+// points the output elsewhere (a notebook's next cell).
+func TestQueryOutputBoundAtStart(t *testing.T) {
+	s, first := newSession(t)
+	dir := t.TempDir()
+	df := s.ReadStream().Text(dir)
+	q, err := df.WriteStream().Format("console").Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop()
+	second := &syncBuffer{}
+	engine.SetOutput(func() io.Writer { return second })
+	writeFiles(t, dir, "txt", "late\n")
+	if err := q.ProcessAllAvailable(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateDataFrame([][]any{{"x"}}, "v").Show(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(first.String(), "|value|\n+-----+\n| late|\n") {
+		t.Errorf("console output went elsewhere: first %q, second %q", first.String(), second.String())
+	}
+	if second.String() != "+---+\n|  v|\n+---+\n|  x|\n+---+\n\n" {
+		t.Errorf("Show after the switch: %q", second.String())
+	}
+}

@@ -250,3 +250,19 @@ func writeNamed(t *testing.T, dir, name, text string, sec int64) {
 		t.Fatal(err)
 	}
 }
+
+func TestCreateDataFrameWithSchema(t *testing.T) {
+	s, _ := newSession(t)
+	schema := T.NewStructType().Add("name", "string").Add("age", "integer").Add("score", "double").Add("tags", "array<string>")
+	df := s.CreateDataFrameWithSchema([][]any{{"LiLei", 12, 75, []any{"a"}}, {"Lily", nil, 68.5, nil}}, schema)
+	expectTable(t, df, `
++-----+----+-----+----+
+| name| age|score|tags|
++-----+----+-----+----+
+|LiLei|  12| 75.0| [a]|
+| Lily|NULL| 68.5|NULL|
++-----+----+-----+----+
+`)
+	expectErr(t, s.CreateDataFrameWithSchema([][]any{{"x", "y", 1.0, nil}}, schema).Err(),
+		"CreateDataFrame: row 0, column age: [FIELD_DATA_TYPE_UNACCEPTABLE] int can not accept object y in type string")
+}

@@ -235,6 +235,15 @@ func (s *Session) CreateDataFrame(rows [][]any, columns ...string) *DataFrame {
 	if err != nil {
 		return s.newDF(nil, err)
 	}
+	return s.CreateDataFrameWithSchema(rows, schema)
+}
+
+// CreateDataFrameWithSchema makes a static DataFrame of rows with the given schema; Go
+// values are converted to the schema's types (an int to long, integer or double).
+func (s *Session) CreateDataFrameWithSchema(rows [][]any, schema *types.StructType) *DataFrame {
+	if err := schema.Err(); err != nil {
+		return s.newDF(nil, err)
+	}
 	b := batch.New(schema, len(rows))
 	for r, row := range rows {
 		if len(row) != len(schema.Fields) {

@@ -32,7 +32,7 @@ type aggOp struct {
 	win      *plan.WindowKey
 	pane     int64
 	wmKey    int  // index of the key that carries a watermark, or -1
-	late     bool // rows behind the watermark are dropped (a key carries a watermark)
+	late     bool // rows behind the watermark are dropped (a watermarked key, not in complete mode)
 	evicting bool // the output mode lets state go once the watermark passes
 	lastWm   int64
 

@@ -210,3 +210,25 @@ func markStatements(b *ast.BlockStmt, cellID int64, pos func(token.Pos) string) 
 	b.List = list
 	return positions
 }
+
+// mainName is what a cell's func main is called in the interpreter: the interpreter
+// runs a package's main after every later compilation once one exists.
+const mainName = "main·"
+
+// renameMain renames every identifier main under the nodes to mainName and tells
+// whether a func main is declared there.
+func renameMain[N ast.Node](nodes ...N) bool {
+	declared := false
+	for _, n := range nodes {
+		if fd, ok := ast.Node(n).(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "main" {
+			declared = true
+		}
+		ast.Inspect(n, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && id.Name == "main" {
+				id.Name = mainName
+			}
+			return true
+		})
+	}
+	return declared
+}

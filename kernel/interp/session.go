@@ -458,10 +458,22 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 		s.mu.Unlock()
 		declared := definedTypes(f)
 		renameTypes(f, rename)
+		hasMain := renameMain(f.Decls...)
 		if _, err := s.compileRun(ctx, f); err != nil {
 			return s.runError(ctx, c, err, name, code)
 		}
 		s.recordDecls(f, declared)
+		if hasMain {
+			// A pasted program: its main runs once, after its declarations.
+			mf, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() { main() }", 0)
+			if err == nil {
+				body := mf.Decls[0].(*ast.FuncDecl).Body
+				renameMain(body)
+				if _, err := s.compileRun(ctx, body); err != nil {
+					return s.runError(ctx, c, err, name, code)
+				}
+			}
+		}
 	}
 	// Statements.
 	text, ok := mask(src, items, partStmt)
@@ -481,6 +493,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 		}
 	}
 	rewriteGoStmts(body)
+	renameMain(body)
 	final := wrapFinal(body)
 	c.stmtPos = markStatements(body, c.id, func(p token.Pos) string {
 		return cleanPos(s.in.FileSet().Position(p).String())

@@ -144,6 +144,25 @@ strings.ToUpper(fmt.Sprint("go"))`); got != `"GO"` {
 	}
 }
 
+func TestPastedFile(t *testing.T) {
+	r := newRunner(t)
+	got, out := r.ok(`package main
+
+import "fmt"
+
+func main() { fmt.Println("main ran") }
+
+main()
+for i := 0; i < 2; i++ { fmt.Print(i) }
+if v := 3; v > 2 { fmt.Println(" big") }
+switch x := 5; { case x > 4: fmt.Println("five") }
+"done"`)
+	// main runs once when declared (as go run would), then once more when called.
+	if got != `"done"` || out != "main ran\nmain ran\n01 big\nfive\n" {
+		t.Fatalf("got %q, stdout %q", got, out)
+	}
+}
+
 func TestRedefinition(t *testing.T) {
 	r := newRunner(t)
 	r.ok(`func f() int { return 1 }

@@ -12,6 +12,7 @@ const (
 	partImport partKind = iota
 	partDecl
 	partStmt
+	partPackage // a package clause pasted with a file: ignored
 )
 
 // item is one top-level item of a cell: [start, end) in bytes.
@@ -52,6 +53,8 @@ func splitCell(src []byte) []item {
 		switch cur[0].tok {
 		case token.IMPORT:
 			it.kind = partImport
+		case token.PACKAGE:
+			it.kind = partPackage
 		case token.TYPE, token.CONST:
 			it.kind = partDecl
 		case token.VAR:
@@ -69,6 +72,10 @@ func splitCell(src []byte) []item {
 		}
 		if it.kind == partStmt {
 			sawStmt = true
+		}
+		if it.kind == partPackage {
+			cur, docStart = cur[:0], -1
+			return
 		}
 		items = append(items, it)
 		cur = cur[:0]

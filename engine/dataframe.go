@@ -231,7 +231,7 @@ func (df *DataFrame) WithColumns(cols map[string]Column, order ...string) *DataF
 	s := df.Schema()
 	var ns []expr.Node
 	done := map[string]bool{}
-	for _, f := range s.Fields {
+	for i, f := range s.Fields {
 		replaced := false
 		for _, name := range order {
 			if strings.EqualFold(name, f.Name) {
@@ -246,7 +246,7 @@ func (df *DataFrame) WithColumns(cols map[string]Column, order ...string) *DataF
 			}
 		}
 		if !replaced {
-			ns = append(ns, &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1})
+			ns = append(ns, &plan.OrdinalRef{Index: i, Name: f.Name})
 		}
 	}
 	for _, name := range order {
@@ -279,8 +279,8 @@ func (df *DataFrame) WithColumnRenamed(existing, newName string) *DataFrame {
 		return df
 	}
 	var ns []expr.Node
-	for _, f := range s.Fields {
-		ref := &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1}
+	for i, f := range s.Fields {
+		ref := &plan.OrdinalRef{Index: i, Name: f.Name}
 		if strings.EqualFold(f.Name, existing) {
 			ns = append(ns, &expr.Alias{X: ref, Name: newName})
 		} else {
@@ -305,9 +305,9 @@ func (df *DataFrame) Drop(cols ...any) *DataFrame {
 		}
 	}
 	var ns []expr.Node
-	for _, f := range df.Schema().Fields {
+	for i, f := range df.Schema().Fields {
 		if !drop[strings.ToLower(f.Name)] {
-			ns = append(ns, &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1})
+			ns = append(ns, &plan.OrdinalRef{Index: i, Name: f.Name})
 		}
 	}
 	return df.derive(plan.NewProject(df.plan, ns))
@@ -325,7 +325,7 @@ func (df *DataFrame) ToDF(names ...string) *DataFrame {
 	}
 	ns := make([]expr.Node, len(names))
 	for i, f := range s.Fields {
-		ns[i] = &expr.Alias{X: &expr.ColumnRef{Parts: []string{f.Name}, Pos: -1}, Name: names[i]}
+		ns[i] = &expr.Alias{X: &plan.OrdinalRef{Index: i, Name: f.Name}, Name: names[i]}
 	}
 	return df.derive(plan.NewProject(df.plan, ns))
 }

@@ -376,3 +376,17 @@ func TestGenerators(t *testing.T) {
 	expectErr(t, df.Select(F.Explode("arr"), F.Explode("arr")).Err(),
 		"[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: only one generator allowed per SELECT clause but found 2: \"explode(arr)\", \"explode(arr)\".")
 }
+
+func TestColumnsWithDuplicateNames(t *testing.T) {
+	s, _ := newSession(t)
+	l := s.CreateDataFrame([][]any{{"a", 1}}, "k", "v")
+	r := s.CreateDataFrame([][]any{{"a", 2}}, "k", "w")
+	j := l.Join(r, l.Col("k").Eq(r.Col("k")))
+	expectTable(t, j.WithColumn("x", F.Col("v").Plus(F.Col("w"))).ToDF("k1", "v", "k2", "w", "x").Drop("k2"), `
++---+---+---+---+
+| k1|  v|  w|  x|
++---+---+---+---+
+|  a|  1|  2|  3|
++---+---+---+---+
+`)
+}

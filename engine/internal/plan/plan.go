@@ -159,7 +159,8 @@ func qualifiers(n Node) [][]string {
 		in := qualifiers(x.Child)
 		for i, e := range x.Exprs {
 			if a, ok := e.(*expr.Alias); ok {
-				if _, isRef := a.X.(*expr.ColumnRef); isRef {
+				switch a.X.(type) {
+				case *expr.ColumnRef, *OrdinalRef:
 					continue // a renamed column loses its qualifier
 				}
 			}

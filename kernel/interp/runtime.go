@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -37,8 +38,19 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Result":      result,
 			"At":          reflect.ValueOf(s.at),
 		},
+		// Functions that run a callback on a goroutine of their own: guarded like
+		// a cell's go statement.
 		"time/time": {
 			"Sleep": reflect.ValueOf(s.sleep),
+			"AfterFunc": reflect.ValueOf(func(d time.Duration, f func()) *time.Timer {
+				run := s.guard(f)
+				return time.AfterFunc(d, run)
+			}),
+		},
+		"context/context": {
+			"AfterFunc": reflect.ValueOf(func(ctx context.Context, f func()) (stop func() bool) {
+				return context.AfterFunc(ctx, s.guard(f))
+			}),
 		},
 	}
 }
@@ -96,7 +108,6 @@ func (s *Session) sleep(d time.Duration) {
 // cell's stderr instead of killing the kernel. f and args were evaluated by the caller,
 // as `go` evaluates them.
 func (s *Session) spawn(spread bool, f any, args []any) {
-	c, _ := s.router.cellFor()
 	fv := reflect.ValueOf(f)
 	if fv.Kind() != reflect.Func {
 		panic(fmt.Sprintf("go statement: %T is not a function", f))
@@ -105,7 +116,21 @@ func (s *Session) spawn(spread bool, f any, args []any) {
 	if err != nil {
 		panic(fmt.Sprintf("go statement: %v", err))
 	}
-	go func() {
+	run := s.guard(func() {
+		if spread {
+			fv.CallSlice(in)
+		} else {
+			fv.Call(in)
+		}
+	})
+	go run()
+}
+
+// guard returns f made to run for the calling goroutine's cell, on whatever goroutine
+// calls it: its output goes to that cell and its panic is reported there.
+func (s *Session) guard(f func()) func() {
+	c, _ := s.router.cellFor()
+	return func() {
 		id := goid()
 		rt := &routine{cell: c}
 		s.router.register(id, rt)
@@ -115,12 +140,8 @@ func (s *Session) spawn(spread bool, f any, args []any) {
 				s.goroutinePanic(rt, r)
 			}
 		}()
-		if spread {
-			fv.CallSlice(in)
-		} else {
-			fv.Call(in)
-		}
-	}()
+		f()
+	}
 }
 
 // goroutinePanic writes a goroutine's panic to its cell's stderr.

@@ -375,6 +375,15 @@ go func() { time.Sleep(100 * time.Millisecond); fmt.Println("late") }()`)
 	if got := pub1.stream("stdout"); got != "late\n" {
 		t.Fatalf("late output of cell 2: %q", got)
 	}
+	// A callback that time.AfterFunc runs on its own goroutine is guarded too.
+	_, pubA := r.run(`time.AfterFunc(10*time.Millisecond, func() { fmt.Println("timer"); panic("in timer") })`)
+	deadline = time.Now().Add(2 * time.Second)
+	for !strings.Contains(pubA.stream("stderr"), "in timer") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if pubA.stream("stdout") != "timer\n" || !strings.Contains(pubA.stream("stderr"), "panic in goroutine: in timer") {
+		t.Fatalf("AfterFunc: stdout %q stderr %q", pubA.stream("stdout"), pubA.stream("stderr"))
+	}
 	// Method values, arguments evaluated at the go statement, spread arguments.
 	_, pub2 := r.run(`type W struct{ name string }
 func (w W) Say(xs ...int) { fmt.Println(w.name, xs) }

@@ -298,8 +298,8 @@ func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.Exec
 	}
 	chunks := magics.Split(code)
 	env := magics.Env{
-		Stdout: streamWriter{r: s.router, name: "stdout"},
-		Stderr: streamWriter{r: s.router, name: "stderr"},
+		Stdout: cellWriter{c: c, name: "stdout"},
+		Stderr: cellWriter{c: c, name: "stderr"},
 		RunCode: func(ctx context.Context, code string) error {
 			if r := s.eval(ctx, c, code); r.Status != "ok" {
 				return &cellError{r}

@@ -390,3 +390,16 @@ func TestColumnsWithDuplicateNames(t *testing.T) {
 +---+---+---+---+
 `)
 }
+
+func TestUnionWidensNumericColumns(t *testing.T) {
+	s, _ := newSession(t)
+	a := s.CreateDataFrame([][]any{{int32(1), "x"}}, "n", "s")
+	b := s.CreateDataFrame([][]any{{2.5, "y"}}, "n", "s")
+	u := a.Union(b)
+	expectTable(t, u, "\n+---+---+\n|  n|  s|\n+---+---+\n|1.0|  x|\n|2.5|  y|\n+---+---+\n")
+	if got := u.Schema().Fields[0].DataType.SimpleString(); got != "double" {
+		t.Errorf("type %s", got)
+	}
+	expectErr(t, a.Union(s.CreateDataFrame([][]any{{true, "z"}}, "n", "s")).Err(),
+		"[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on columns with compatible column types. The first column of the second table is \"BOOLEAN\" type which is not compatible with \"INT\" at the same column of the first table.")
+}

@@ -247,24 +247,71 @@ func NewUnion(inputs ...Node) (Node, error) {
 	if streaming && static {
 		return nil, fmt.Errorf("Union between streaming and batch DataFrames/Datasets is not supported")
 	}
+	for i, in := range inputs[1:] {
+		if n := len(in.Schema().Fields); n != len(first.Fields) {
+			return nil, fmt.Errorf("[NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has %d columns and the %s input has %d columns.",
+				len(first.Fields), ordinal(i+2), n)
+		}
+	}
+	// Column types: numeric types widen (int, bigint, float, double) and a null column
+	// takes the other's type, as Spark's union coercion does.
 	out := types.NewStructType()
 	for j, f := range first.Fields {
-		nullable := f.Nullable
+		t, nullable := f.DataType, f.Nullable
 		for i, in := range inputs[1:] {
-			s := in.Schema()
-			if len(s.Fields) != len(first.Fields) {
-				return nil, fmt.Errorf("[NUM_COLUMNS_MISMATCH] UNION can only be performed on inputs with the same number of columns, but the first input has %d columns and the %s input has %d columns.",
-					len(first.Fields), ordinal(i+2), len(s.Fields))
-			}
-			if !types.Equal(s.Fields[j].DataType, f.DataType) {
+			g := in.Schema().Fields[j]
+			w, ok := widen(t, g.DataType)
+			if !ok {
 				return nil, fmt.Errorf("[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on columns with compatible column types. The %s column of the %s table is %q type which is not compatible with %q at the same column of the first table.",
-					ordinal(j+1), ordinal(i+2), strings.ToUpper(s.Fields[j].DataType.SimpleString()), strings.ToUpper(f.DataType.SimpleString()))
+					ordinal(j+1), ordinal(i+2), strings.ToUpper(g.DataType.SimpleString()), strings.ToUpper(f.DataType.SimpleString()))
 			}
-			nullable = nullable || s.Fields[j].Nullable
+			t, nullable = w, nullable || g.Nullable
 		}
-		out.Add(f.Name, f.DataType, nullable)
+		out.Add(f.Name, t, nullable)
 	}
-	return &Union{Inputs: inputs, Out: out}, nil
+	cast := make([]Node, len(inputs))
+	for i, in := range inputs {
+		cast[i] = in
+		var exprs []expr.Node
+		changed := false
+		for j, f := range in.Schema().Fields {
+			var e expr.Node = &OrdinalRef{Index: j, Name: f.Name}
+			if !types.Equal(f.DataType, out.Fields[j].DataType) {
+				e, changed = &expr.Alias{X: &expr.Cast{X: e, To: out.Fields[j].DataType}, Name: f.Name}, true
+			}
+			exprs = append(exprs, e)
+		}
+		if changed {
+			p, err := newProject(in, exprs)
+			if err != nil {
+				return nil, err
+			}
+			cast[i] = p
+		}
+	}
+	return &Union{Inputs: cast, Out: out}, nil
+}
+
+// widen is the common type of a and b for a union column, if there is one.
+func widen(a, b types.DataType) (types.DataType, bool) {
+	if types.Equal(a, b) {
+		return a, true
+	}
+	if a.ID() == types.NullID {
+		return b, true
+	}
+	if b.ID() == types.NullID {
+		return a, true
+	}
+	rank := map[types.TypeID]int{types.IntegerID: 1, types.LongID: 2, types.FloatID: 3, types.DoubleID: 4}
+	ra, rb := rank[a.ID()], rank[b.ID()]
+	if ra == 0 || rb == 0 {
+		return nil, false
+	}
+	if ra > rb {
+		return a, true
+	}
+	return b, true
 }
 
 func ordinal(i int) string {

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ func Compile(n expr.Node, schema *types.StructType) (Evaluator, error) {
 // else is compiled by the expression package.
 func CompileWith(n expr.Node, schema *types.StructType, opts Options) (Evaluator, error) {
 	n = Strip(n)
+	if _, top := n.(*OrdinalRef); !top {
+		n, schema = bindOrdinals(n, schema)
+	}
 	switch x := n.(type) {
 	case *expr.Alias:
 		return CompileWith(x.X, schema, opts)
@@ -252,4 +256,27 @@ func unresolvedColumn(name string, schema *types.StructType) error {
 	}
 	return fmt.Errorf("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `%s` cannot be resolved. Did you mean one of the following? [%s].",
 		name, strings.Join(cols, ", "))
+}
+
+// bindOrdinals rewrites positional references nested in n (a cast of a column chosen by
+// position) as references to internal names given to those columns in a copy of schema;
+// evaluators read columns by index, so the copy serves for the real batches.
+func bindOrdinals(n expr.Node, schema *types.StructType) (expr.Node, *types.StructType) {
+	var copied *types.StructType
+	n = expr.Transform(n, func(x expr.Node) expr.Node {
+		o, ok := x.(*OrdinalRef)
+		if !ok {
+			return x
+		}
+		if copied == nil {
+			copied = &types.StructType{Fields: append([]types.StructField(nil), schema.Fields...)}
+		}
+		name := "#" + strconv.Itoa(o.Index)
+		copied.Fields[o.Index].Name = name
+		return &expr.ColumnRef{Parts: []string{name}, Pos: -1}
+	})
+	if copied == nil {
+		return n, schema
+	}
+	return n, copied
 }

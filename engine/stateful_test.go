@@ -270,3 +270,28 @@ func TestStreamStaticRightOuterAndSemiJoins(t *testing.T) {
 +-----+---+-----+
 `)
 }
+
+// A limit over a stream in append mode counts across batches and restarts.
+func TestStreamingLimitAcrossBatchesAndRestart(t *testing.T) {
+	s, _ := newSession(t)
+	dir, cp := t.TempDir(), t.TempDir()
+	writeFiles(t, dir, "txt", "a\nb\n", "c\n")
+	run := func() {
+		q, err := s.ReadStream().Option("maxFilesPerTrigger", 1).Text(dir).Limit(3).WriteStream().
+			Format("memory").QueryName("lim").Option("checkpointLocation", cp).Trigger(engine.AvailableNow()).Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.AwaitTermination(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	expectTable(t, s.Table("lim"), "\n+-----+\n|value|\n+-----+\n|    a|\n|    b|\n|    c|\n+-----+\n")
+	writeNamed(t, dir, "9.txt", "d\n", 9)
+	run()
+	n, err := s.Table("lim").Count()
+	if err != nil || n != 0 {
+		t.Errorf("after the restart the limit was already reached, yet %d rows came (%v)", n, err)
+	}
+}

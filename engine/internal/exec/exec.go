@@ -138,7 +138,11 @@ func (b *builder) build(n plan.Node) (operator, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &limitOp{child: child, n: x.N, global: b.streaming && b.mode == plan.Append, schema: x.Schema()}, nil
+		op := &limitOp{child: child, n: x.N, global: b.streaming && b.mode == plan.Append && plan.IsStreaming(x.Child), schema: x.Schema()}
+		if op.global {
+			b.stateful = append(b.stateful, op)
+		}
+		return op, nil
 	case *plan.Aggregate:
 		child, err := b.build(x.Child)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
+	"github.com/runnel-go/runnel/engine/internal/runtime"
 	"github.com/runnel-go/runnel/engine/internal/state"
 	"github.com/runnel-go/runnel/engine/types"
 )
@@ -277,7 +278,25 @@ func (o *joinOp) restore(st *state.Store) error {
 	return nil
 }
 
+// --- streaming global limit -----------------------------------------------------------
+
+func (o *limitOp) persist(st *state.Store) { st.Put([]byte{'n'}, int64Bytes('n', int64(o.seen))[1:]) }
+
+func (o *limitOp) restore(st *state.Store) error {
+	if v, ok := st.Get([]byte{'n'}); ok {
+		o.seen = int(readInt64(v))
+	}
+	return nil
+}
+
+func (o *limitOp) pendingEviction(int64) bool { return false }
+
+func (o *limitOp) progress() runtime.StateOperatorProgress {
+	return runtime.StateOperatorProgress{OperatorName: "globalLimit", NumRowsTotal: 1, NumRowsUpdated: 1, MemoryUsedBytes: 8}
+}
+
 var (
+	_ persistent = (*limitOp)(nil)
 	_ persistent = (*aggOp)(nil)
 	_ persistent = (*dedupeOp)(nil)
 	_ persistent = (*joinOp)(nil)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +26,9 @@ type cell struct {
 	pub   kernel.Publisher
 	ctx   context.Context // the request's context; Input waits on it
 	out   *streams
+	// cancel ends the cell's context; the stack watchdog uses it, with overflow set.
+	cancel   context.CancelFunc
+	overflow atomic.Bool
 
 	mu       sync.Mutex
 	stdin    []byte   // rest of the last line read from the frontend

@@ -94,6 +94,7 @@ type Session struct {
 	methods  map[string][]string
 	docs     map[string]string
 	closed   bool
+	stop     chan struct{} // closed by Shutdown: ends the stack watchdog
 
 	pkgs    packages
 	cellIDs atomic.Int64
@@ -168,6 +169,8 @@ func New(opts Options) (*Session, error) {
 	if err := s.importScope(); err != nil {
 		return nil, err
 	}
+	s.stop = make(chan struct{})
+	go s.watchStacks(s.stop)
 	return s, nil
 }
 
@@ -267,6 +270,7 @@ func (s *Session) Shutdown(restart bool) {
 	if closed {
 		return
 	}
+	close(s.stop)
 	s.router.interrupt() // wake sleeping goroutines of cells
 	s.router.mu.Lock()
 	last := s.router.last
@@ -283,7 +287,9 @@ func (s *Session) Shutdown(restart bool) {
 
 // Execute runs one cell.
 func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, pub kernel.Publisher) kernel.ExecuteResult {
-	c := &cell{id: s.cellIDs.Add(1), count: req.ExecutionCount, pub: pub, ctx: ctx, out: newStreams(pub, s.opts.FlushInterval)}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := &cell{id: s.cellIDs.Add(1), count: req.ExecutionCount, pub: pub, ctx: ctx, cancel: cancel, out: newStreams(pub, s.opts.FlushInterval)}
 	s.router.begin(c)
 	res := s.runCell(ctx, c, req.Code)
 	c.out.flush(true)
@@ -863,8 +869,16 @@ func (s *Session) runError(ctx context.Context, c *cell, err error, name, code s
 		// The cell's goroutine sees the interrupt at its next step; it must be gone
 		// before resync makes interpreted frames runnable again. A goroutine blocked in
 		// compiled code is not waited for long: rt.At stops it at its next statement.
-		waitGone(g, 300*time.Millisecond)
-		s.resync()
+		wait := 300 * time.Millisecond
+		if c.overflow.Load() {
+			wait = 5 * time.Second // a deep recursion takes a while to unwind
+		}
+		waitGone(g, wait)
+		s.resyncLocked()
+		if c.overflow.Load() {
+			return errorResult("StackOverflow", "stack overflow: the goroutine stacks passed "+
+				strconv.Itoa(stackLimit>>20)+" MB (runaway recursion?); the cell was stopped", nil)
+		}
 		return interruptedResult()
 	}
 	var p yaegi.Panic
@@ -921,11 +935,11 @@ func goroutineAlive(id int64) bool {
 	return bytes.Contains(buf, []byte("goroutine "+strconv.FormatInt(id, 10)+" ["))
 }
 
-// resync runs an empty program. Interrupting stops every interpreted frame started
+// resyncLocked runs an empty program; execMu is held. Interrupting stops every interpreted frame started
 // before it, including functions of cells that compiled code calls back (a query's
 // ForeachBatch): until the next execution they would return zero values without
 // running. Any execution makes the session's functions callable again.
-func (s *Session) resync() {
+func (s *Session) resyncLocked() {
 	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() {}", 0)
 	if err != nil {
 		return

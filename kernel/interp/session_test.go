@@ -694,3 +694,32 @@ func TestCallbackWorksRightAfterInterrupt(t *testing.T) {
 		t.Fatalf("right after the interrupt: %d", got)
 	}
 }
+
+func TestRunawayRecursion(t *testing.T) {
+	r := newRunner(t)
+	r.ok("func down(n int) int { return down(n+1) + 1 }\nkept := 5")
+	start := time.Now()
+	res, _ := r.run("down(0)")
+	if res.Status != "error" || res.Ename != "StackOverflow" {
+		t.Fatalf("%+v", res)
+	}
+	t.Logf("stopped after %v", time.Since(start))
+	if got, _ := r.ok("kept + 1"); got != "6" {
+		t.Fatalf("after: %q", got)
+	}
+}
+
+func TestRunawayRecursionInGoroutine(t *testing.T) {
+	r := newRunner(t)
+	_, pub := r.run("func deeper(n int) int { return deeper(n+1) + 1 }\ngo deeper(0)")
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(pub.stream("stderr"), "stack overflow") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(pub.stream("stderr"), "every interpreted goroutine was stopped") {
+		t.Fatalf("stderr %q", pub.stream("stderr"))
+	}
+	if got, _ := r.ok("1 + 1"); got != "2" {
+		t.Fatalf("after: %q", got)
+	}
+}

@@ -93,7 +93,7 @@ func continues(t token.Token) bool {
 		token.GTR, token.NEQ, token.LEQ, token.GEQ, token.ASSIGN, token.DEFINE, token.COMMA,
 		token.PERIOD, token.ARROW, token.ADD_ASSIGN, token.SUB_ASSIGN, token.MUL_ASSIGN,
 		token.QUO_ASSIGN, token.REM_ASSIGN, token.AND_ASSIGN, token.OR_ASSIGN, token.XOR_ASSIGN,
-		token.SHL_ASSIGN, token.SHR_ASSIGN, token.AND_NOT_ASSIGN, token.COLON:
+		token.SHL_ASSIGN, token.SHR_ASSIGN, token.AND_NOT_ASSIGN, token.COLON, token.ELSE:
 		return true
 	}
 	return false

@@ -15,6 +15,8 @@ func TestIsComplete(t *testing.T) {
 		{"fmt.Println(1,", "incomplete", "\t"},
 		{"s := `raw\nstring", "incomplete", ""},
 		{"x := 1 +", "incomplete", "\t"},
+		{"if x {\n} else", "incomplete", "\t"},
+		{"q := df.Select(1).", "incomplete", "\t"},
 		{"x := )", "invalid", ""},
 		{"x := 1 1", "invalid", ""},
 		{"%env A=1", "complete", ""},

@@ -8,6 +8,18 @@
 // evaluation, the cell's go statements become calls that run the goroutine under a
 // recover and bind its output to the cell, and its final expression becomes a call
 // that records the values to show.
+//
+// Hooks for the layers above (display, engine): Options.Render turns a final value
+// into a MIME bundle, Options.Symbols adds symbol tables, Session.Publisher and
+// Session.CellWriter give compiled code the calling cell's output, Session.RunFor runs
+// a callback for a cell, Session.InterruptChan lets a blocking call end on interrupt.
+//
+// Limits inherited from yaegi: an interrupt stops every interpreted goroutine, not
+// only the cell's (yaegi cancels by a global run id); a call blocked in compiled code
+// other than time.Sleep is abandoned, and stopped at its next top-level statement if
+// it ever returns; `x := GenericFunc(...)` at the top level of a cell is refused
+// (assign to a declared variable instead), and inference of more than one type
+// parameter from a function argument may fail (instantiate explicitly).
 package interp
 
 import (

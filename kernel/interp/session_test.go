@@ -551,7 +551,7 @@ func TestMagics(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chdir(wd) }) // %cd changes the process's directory
-	_, pub := r.run("%cd " + dir + "\n!echo from-shell\nimport \"os\"\nwd, _ := os.Getwd()\nwd")
+	_, pub := r.run("%cd " + dir + "\n!echo from-shell\nimport (\"fmt\"; \"os\")\nwd, _ := os.Getwd()\nwd")
 	res, _ := r.run("%%writefile note.txt\nhello")
 	if res.Status != "ok" {
 		t.Fatalf("%%writefile: %+v", res)
@@ -561,6 +561,17 @@ func TestMagics(t *testing.T) {
 	}
 	if out := pub.stream("stdout"); !strings.Contains(out, "from-shell\n") {
 		t.Fatalf("shell output %q", out)
+	}
+	res, pubT := r.run("%%time\ntimed := 6 * 7\nfmt.Println(\"in timed cell\")")
+	if res.Status != "ok" || !strings.Contains(pubT.stream("stdout"), "in timed cell\n") || !strings.Contains(pubT.stream("stdout")+pubT.stream("stderr"), "Wall time") {
+		t.Fatalf("%%%%time: %+v stdout %q stderr %q", res, pubT.stream("stdout"), pubT.stream("stderr"))
+	}
+	if got, _ := r.ok("timed"); got != "42" {
+		t.Fatalf("state set under %%%%time: %q", got)
+	}
+	res, _ = r.run("%%time\nundefinedThing")
+	if res.Status != "error" || res.Ename != "CompileError" {
+		t.Fatalf("error under %%%%time: %+v", res)
 	}
 	res, _ = r.run("%nosuchmagic")
 	if res.Status != "error" || res.Ename != "MagicError" {

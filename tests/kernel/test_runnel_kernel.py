@@ -6,7 +6,9 @@ kernelspec that `go run ./install --prefix DIR` wrote:
     JUPYTER_PATH=DIR/share/jupyter /usr/bin/python3 -m unittest -v tests/kernel/test_runnel_kernel.py
 """
 
+import os
 import queue
+import signal
 import time
 import unittest
 
@@ -182,6 +184,32 @@ class RunnelBehaviourTests(unittest.TestCase):
         reply = self.kc.get_shell_msg(timeout=TIMEOUT)
         self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
         self.assertEqual(reply["content"]["status"], "ok")
+
+
+class RunnelSignalTests(unittest.TestCase):
+    """SIGINT interrupts the running cell; SIGTERM shuts the kernel down cleanly."""
+
+    def test_sigint_then_sigterm(self):
+        km, kc = start_new_kernel(kernel_name="runnel")
+        try:
+            proc = km.provisioner.process
+            msg_id = kc.execute("for {}")
+            time.sleep(0.3)
+            start = time.monotonic()
+            os.kill(proc.pid, signal.SIGINT)
+            reply = kc.get_shell_msg(timeout=5)
+            self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+            self.assertEqual(reply["content"]["ename"], "Interrupted")
+            self.assertLess(time.monotonic() - start, 1.0)
+            kc.execute("1 + 1")
+            self.assertEqual(kc.get_shell_msg(timeout=5)["content"]["status"], "ok")
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+            self.assertEqual(proc.returncode, 0)
+        finally:
+            kc.stop_channels()
+            if km.is_alive():
+                km.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":

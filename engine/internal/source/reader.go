@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/types"
@@ -50,7 +51,23 @@ type MalformedError struct {
 func (e *MalformedError) Error() string {
 	return fmt.Sprintf("%s:%d: Malformed records are detected in record parsing: %s. Parse Mode: FAILFAST. "+
 		"To process malformed records as null result, try setting the option 'mode' as 'PERMISSIVE'. (%s)",
-		e.Path, e.Line, e.Record, e.Cause)
+		e.Path, e.Line, abbreviate(e.Record), e.Cause)
+}
+
+// maxRecordInError bounds how much of a bad record an error message quotes: a huge line
+// (tens of MB) would otherwise flood a notebook. Record keeps it whole.
+const maxRecordInError = 1024
+
+// abbreviate cuts s to maxRecordInError bytes, at a rune boundary, saying how long it was.
+func abbreviate(s string) string {
+	if len(s) <= maxRecordInError {
+		return s
+	}
+	cut := maxRecordInError
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", s[:cut], len(s))
 }
 
 // Reader parses files of one format into batches of one schema. It is built once per

@@ -25,6 +25,8 @@ type DataFrame struct {
 	// out is where Show prints, for the DataFrame a ForeachBatch function gets (the
 	// query's writer); nil means the current output.
 	out io.Writer
+	// shown is set on the DataFrame a show hook receives: the table Show printed.
+	shown *ShownTable
 }
 
 func (df *DataFrame) derive(p plan.Node, err error) *DataFrame {
@@ -611,13 +613,15 @@ func (df *DataFrame) Show(numRows ...int) error {
 
 // ShowTruncate is Show with Spark's truncate argument (0 for full cells).
 func (df *DataFrame) ShowTruncate(numRows, truncate int) error {
-	text, err := df.ShowString(numRows, truncate)
+	t, err := df.ShowCells(numRows, truncate)
 	if err != nil {
 		return err
 	}
-	text += "\n"
+	text := t.Text + "\n"
 	w := df.writer()
-	if h := showHook(); h != nil && h(w, df, text) {
+	shown := *df
+	shown.shown = t
+	if h := showHook(); h != nil && h(w, &shown, text) {
 		return nil
 	}
 	_, err = io.WriteString(w, text)

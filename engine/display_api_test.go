@@ -1,0 +1,55 @@
+package engine_test
+
+import (
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/runnel-go/runnel/engine"
+)
+
+func TestShowCells(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.CreateDataFrame([][]any{{"LiLei", 12}, {"a\tb", 3}, {"Lily", 15}}, "name", "age")
+	got, err := df.ShowCells(2, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &engine.ShownTable{
+		Header: []string{"name", "age"}, Rows: [][]string{{"LiLei", "12"}, {`a\tb`, "3"}},
+		More: true, NumRows: 2, Truncate: 20,
+		Text: "+-----+---+\n| name|age|\n+-----+---+\n|LiLei| 12|\n| a\\tb|  3|\n+-----+---+\nonly showing top 2 rows\n",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ShowCells = %#v, want %#v", got, want)
+	}
+}
+
+// The hook's DataFrame carries the cells of the very evaluation its text came from:
+// with rand() a second evaluation would differ.
+func TestShowHookGetsShownTable(t *testing.T) {
+	s, _ := newSession(t)
+	df := s.Range(5).SelectExpr("id", "rand() as r")
+	var shown *engine.ShownTable
+	var text string
+	engine.SetShowHook(func(w io.Writer, df *engine.DataFrame, txt string) bool {
+		shown, text = df.Shown(), txt
+		return true
+	})
+	t.Cleanup(func() { engine.SetShowHook(nil) })
+	if err := df.ShowTruncate(3, 0); err != nil {
+		t.Fatal(err)
+	}
+	if shown == nil || shown.Text+"\n" != text || shown.NumRows != 3 || shown.Truncate != 0 || len(shown.Rows) != 3 || !shown.More {
+		t.Fatalf("hook got %#v with text %q", shown, text)
+	}
+	for _, r := range shown.Rows {
+		if !strings.Contains(text, "|"+r[1]+"|") {
+			t.Errorf("cell %q not in the text %q", r[1], text)
+		}
+	}
+	if df.Shown() != nil {
+		t.Error("Shown is set only on the hook's DataFrame")
+	}
+}

@@ -45,7 +45,7 @@ func TestShowHookGetsShownTable(t *testing.T) {
 		t.Fatalf("hook got %#v with text %q", shown, text)
 	}
 	for _, r := range shown.Rows {
-		if !strings.Contains(text, "|"+r[1]+"|") {
+		if !strings.Contains(text, "|"+r[0]+" ") || !strings.Contains(text, r[1]) {
 			t.Errorf("cell %q not in the text %q", r[1], text)
 		}
 	}

@@ -76,3 +76,34 @@ func showHook() func(w io.Writer, df *DataFrame, text string) bool {
 	defer hooks.RUnlock()
 	return hooks.show
 }
+
+// sessions are the sessions made in this process, for StopAll.
+var sessions struct {
+	sync.Mutex
+	all map[*Session]struct{}
+}
+
+func trackSession(s *Session) {
+	sessions.Lock()
+	defer sessions.Unlock()
+	if sessions.all == nil {
+		sessions.all = map[*Session]struct{}{}
+	}
+	sessions.all[s] = struct{}{}
+}
+
+// StopAll stops every active query of every session of this process and waits for them
+// to end: the kernel calls it when it shuts down or restarts, so no query outlives it.
+func StopAll() {
+	sessions.Lock()
+	all := make([]*Session, 0, len(sessions.all))
+	for s := range sessions.all {
+		all = append(all, s)
+	}
+	sessions.Unlock()
+	for _, s := range all {
+		for _, q := range s.streams.Active() {
+			q.Stop()
+		}
+	}
+}

@@ -100,6 +100,7 @@ func newSession() *Session {
 		views: map[string]plan.Node{},
 	}
 	s.streams = &StreamingQueryManager{session: s, m: runtime.NewManager()}
+	trackSession(s)
 	return s
 }
 

@@ -8,6 +8,7 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,12 +280,13 @@ func (s *Session) globalNames() []cand {
 	return out
 }
 
-// memberNames lists what may follow "expr.".
+// memberNames lists what may follow "expr.": expr may be a chain of selectors and
+// calls ("spark.ReadStream()"), typed without running the calls.
 func (s *Session) memberNames(expr string) []cand {
 	if expr == "" {
 		return nil
 	}
-	if !strings.Contains(expr, ".") && !s.isDefined(expr) {
+	if !strings.ContainsAny(expr, ".(") && !s.isDefined(expr) {
 		if path, ok := s.pathOf(expr); ok {
 			var out []cand
 			for n, v := range s.packages().symbols[path] {
@@ -301,11 +303,172 @@ func (s *Session) memberNames(expr string) []cand {
 		}
 	}
 	s.mu.Unlock()
-	v, ok := s.evalQuiet(expr)
+	t, ok := s.typeOf(expr)
 	if !ok {
 		return out
 	}
-	return append(out, valueMembers(v)...)
+	return append(out, typeMembers(t)...)
+}
+
+// typeOf gives the type of expr: the value's own type for identifiers and selectors
+// (evaluated, they have no side effects), else the static type of a chain of calls.
+func (s *Session) typeOf(expr string) (reflect.Type, bool) {
+	if !strings.Contains(expr, "(") {
+		if v, ok := s.evalQuiet(expr); ok {
+			return v.Type(), true
+		}
+	}
+	return s.chainType(expr)
+}
+
+// chainType types a chain such as `spark.ReadStream().Option("a", 1).CSV` from the
+// signatures of its functions and methods: calls are never run while completing.
+func (s *Session) chainType(expr string) (reflect.Type, bool) {
+	segs := splitChain(expr)
+	if len(segs) == 0 {
+		return nil, false
+	}
+	var t reflect.Type
+	first := segs[0]
+	switch {
+	case !s.isDefined(first.name) && len(segs) > 1:
+		path, ok := s.pathOf(first.name)
+		if !ok {
+			return nil, false
+		}
+		v, ok := s.packages().symbols[path][segs[1].name]
+		if !ok {
+			return nil, false
+		}
+		switch {
+		case v.Kind() == reflect.Func:
+			t = v.Type()
+			if segs[1].call {
+				if t.NumOut() == 0 {
+					return nil, false
+				}
+				t = t.Out(0)
+			}
+		case v.Kind() == reflect.Pointer && !v.IsNil():
+			t = v.Type().Elem() // a variable
+		default:
+			return nil, false
+		}
+		segs = segs[2:]
+	default:
+		v, ok := s.evalQuiet(first.name)
+		if !ok {
+			return nil, false
+		}
+		t = v.Type()
+		if first.call {
+			if t.Kind() != reflect.Func || t.NumOut() == 0 {
+				return nil, false
+			}
+			t = t.Out(0)
+		}
+		segs = segs[1:]
+	}
+	for _, seg := range segs {
+		next, ok := memberType(t, seg)
+		if !ok {
+			return nil, false
+		}
+		t = next
+	}
+	return t, true
+}
+
+// memberType is the type of t.name, or of the call t.name(...).
+func memberType(t reflect.Type, seg chainSeg) (reflect.Type, bool) {
+	m, ok := t.MethodByName(seg.name)
+	if !ok && t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface {
+		m, ok = reflect.PointerTo(t).MethodByName(seg.name)
+	}
+	if ok {
+		if !seg.call {
+			return m.Type, true
+		}
+		if m.Type.NumOut() == 0 {
+			return nil, false
+		}
+		return m.Type.Out(0), true
+	}
+	st := t
+	for st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() != reflect.Struct || seg.call {
+		return nil, false
+	}
+	f, ok := st.FieldByName(seg.name)
+	if !ok || (!f.IsExported() && st.PkgPath() != "") {
+		return nil, false
+	}
+	return f.Type, true
+}
+
+// chainSeg is one link of a chain: a name, called or not.
+type chainSeg struct {
+	name string
+	call bool
+}
+
+// splitChain splits `a.b(x, y).c` into a, b(), c; nil when expr is not such a chain.
+func splitChain(expr string) []chainSeg {
+	var segs []chainSeg
+	for i := 0; i < len(expr); {
+		j := i
+		for j < len(expr) && isIdentRune(rune(expr[j])) {
+			j++
+		}
+		if j == i {
+			return nil
+		}
+		seg := chainSeg{name: expr[i:j]}
+		if j < len(expr) && expr[j] == '(' {
+			end := matchParen(expr, j)
+			if end < 0 {
+				return nil
+			}
+			seg.call = true
+			j = end + 1
+		}
+		segs = append(segs, seg)
+		if j == len(expr) {
+			break
+		}
+		if expr[j] != '.' {
+			return nil
+		}
+		i = j + 1
+	}
+	return segs
+}
+
+// matchParen returns the index of the parenthesis closing the one at open, skipping
+// string and rune literals; -1 when it is not closed.
+func matchParen(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '"', '\'', '`':
+			q := s[i]
+			for i++; i < len(s) && s[i] != q; i++ {
+				if s[i] == '\\' && q != '`' {
+					i++
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // symbolKind is the kind of a package symbol: yaegi's tables hold types as nil
@@ -320,10 +483,10 @@ func symbolKind(v reflect.Value) string {
 	return "instance"
 }
 
-// valueMembers lists the exported methods and the fields of a value's type.
-func valueMembers(v reflect.Value) []cand {
+// typeMembers lists the exported methods and fields of a type (and of a pointer to
+// it, whose method set is larger).
+func typeMembers(t reflect.Type) []cand {
 	var out []cand
-	t := v.Type()
 	for i := 0; i < t.NumMethod(); i++ {
 		out = append(out, cand{t.Method(i).Name, "function"})
 	}
@@ -338,7 +501,11 @@ func valueMembers(v reflect.Value) []cand {
 	}
 	if t.Kind() == reflect.Struct {
 		for i := 0; i < t.NumField(); i++ {
-			out = append(out, cand{t.Field(i).Name, "instance"})
+			// A compiled package's unexported fields are not reachable from a cell;
+			// interpreted structs have no package path.
+			if f := t.Field(i); f.IsExported() || t.PkgPath() == "" {
+				out = append(out, cand{f.Name, "instance"})
+			}
 		}
 	}
 	return out
@@ -382,17 +549,36 @@ func (s *Session) evalQuiet(expr string) (reflect.Value, bool) {
 	return v, v.IsValid()
 }
 
-// exprBefore returns the identifier chain ending at end ("a.b" in "x := a.b.").
+// exprBefore returns the chain of identifiers, selectors and calls ending at end
+// ("a.b" in "x := a.b.", `s.R().F("x")` in "y := s.R().F(\"x\").").
 func exprBefore(code string, end int) string {
 	start := end
 	for start > 0 {
 		r, size := utf8.DecodeLastRuneInString(code[:start])
+		if r == ')' {
+			open := openParen(code[:start])
+			if open < 0 {
+				break
+			}
+			start = open
+			continue
+		}
 		if !isIdentRune(r) && r != '.' {
 			break
 		}
 		start -= size
 	}
 	return strings.Trim(code[start:end], ".")
+}
+
+// openParen returns the index of the parenthesis that opens the one closing s, or -1.
+func openParen(s string) int {
+	for i := len(s) - 2; i >= 0; i-- {
+		if s[i] == '(' && matchParen(s, i) == len(s)-1 {
+			return i
+		}
+	}
+	return -1
 }
 
 func isIdentRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
@@ -443,8 +629,10 @@ func (s *Session) describe(expr string, detail int) string {
 			if !hasDot {
 				return s.packageDoc(path, "", detail)
 			}
-			if sym, _, _ := strings.Cut(rest, "."); sym != "" {
-				return s.packageDoc(path, sym, detail)
+			if !strings.ContainsAny(rest, ".(") {
+				if text := s.packageDoc(path, rest, detail); text != "" {
+					return text
+				}
 			}
 		}
 	}
@@ -460,6 +648,9 @@ func (s *Session) describe(expr string, detail int) string {
 		}
 	}
 	if v, ok := s.evalQuiet(expr); ok {
+		if v.Kind() == reflect.Func {
+			return expr + " " + v.Type().String()
+		}
 		return expr + " " + v.Type().String() + "\n\n" + formatValue(v.Interface())
 	}
 	return ""
@@ -476,18 +667,17 @@ func (s *Session) methodDoc(expr string) string {
 	if text != "" {
 		return text
 	}
-	v, ok := s.evalQuiet(recv)
+	t, ok := s.typeOf(recv)
 	if !ok {
 		return ""
 	}
-	t := v.Type()
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if t.PkgPath() == "" {
 		return ""
 	}
-	d := stdDoc(t.PkgPath())
+	d := s.docFor(t.PkgPath())
 	if d == nil {
 		return ""
 	}
@@ -511,7 +701,7 @@ func (s *Session) methodDoc(expr string) string {
 // packageDoc documents a package or one of its names from GOROOT's sources (for the
 // standard library), else from the symbol's Go type.
 func (s *Session) packageDoc(path, name string, detail int) string {
-	if d := stdDoc(path); d != nil {
+	if d := s.docFor(path); d != nil {
 		if text := docOf(d, path, name, detail); text != "" {
 			return text
 		}
@@ -535,6 +725,21 @@ type docPkg struct {
 	fset *token.FileSet
 }
 
+// docFor returns the parsed documentation of path: from Options.DocSources, else from
+// GOROOT for the standard library.
+func (s *Session) docFor(path string) *docPkg {
+	if src, ok := s.opts.DocSources[path]; ok {
+		v, _ := s.docCache.LoadOrStore(path, &docPkg{})
+		d := v.(*docPkg)
+		d.once.Do(func() { d.load(src, path, ".txt") })
+		if d.pkg == nil {
+			return nil
+		}
+		return d
+	}
+	return stdDoc(path)
+}
+
 func stdDoc(path string) *docPkg {
 	v, _ := docCache.LoadOrStore(path, &docPkg{})
 	d := v.(*docPkg)
@@ -543,37 +748,46 @@ func stdDoc(path string) *docPkg {
 		if root == "" {
 			return
 		}
-		dir := filepath.Join(root, "src", filepath.FromSlash(path))
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return
-		}
-		fset := token.NewFileSet()
-		var files []*ast.File
-		for _, e := range entries {
-			n := e.Name()
-			if !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.ParseComments)
-			if err != nil || f.Name.Name == "main" || f.Name.Name == "documentation" {
-				continue
-			}
-			files = append(files, f)
-		}
-		if len(files) == 0 {
-			return
-		}
-		p, err := doc.NewFromFiles(fset, files, path)
-		if err != nil {
-			return
-		}
-		d.pkg, d.fset = p, fset
+		d.load(os.DirFS(filepath.Join(root, "src", filepath.FromSlash(path))), path, ".go")
 	})
 	if d.pkg == nil {
 		return nil
 	}
 	return d
+}
+
+// load parses the files of src ending in ext (test files excepted) as package path.
+func (d *docPkg) load(src fs.FS, path, ext string) {
+	entries, err := fs.ReadDir(src, ".")
+	if err != nil {
+		return
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, ext) || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		text, err := fs.ReadFile(src, n)
+		if err != nil {
+			continue
+		}
+		// go/doc takes only names ending in .go.
+		f, err := parser.ParseFile(fset, strings.TrimSuffix(n, ext)+".go", text, parser.ParseComments)
+		if err != nil || f.Name.Name == "main" || f.Name.Name == "documentation" {
+			continue
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		return
+	}
+	p, err := doc.NewFromFiles(fset, files, path)
+	if err != nil {
+		return
+	}
+	d.pkg, d.fset = p, fset
 }
 
 var gorootOnce = sync.OnceValue(func() string {

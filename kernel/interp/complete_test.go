@@ -54,6 +54,10 @@ _ = fmt.Sprint`)
 		{"json.Unm", []string{"Unmarshal"}, 5}, // a package not imported yet
 		{"str", []string{"strings", "string", "strconv"}, 0},
 		{"héllo := 1; hé", []string{"héllo"}, 12}, // positions in code points
+		// Chains of calls are typed from signatures, never run.
+		{"strings.NewReplacer(\"(\", \")\").Repl", []string{"Replace"}, 30},
+		{"x := time.Now().Add(time.Second).Tru", []string{"Truncate"}, 33},
+		{"p.Greet().", nil, 10},
 	}
 	r.ok("héllo := 0")
 	kinds := map[string]string{}
@@ -98,6 +102,7 @@ n := 21`)
 		{"strings", "package strings // import \"strings\""},
 		{"sb.WriteString", "func (b *Builder) WriteString(s string) (int, error)\n\nWriteString appends"},
 		{"pt.Norm", "func (p Pt) Norm() int\n\nNorm is the taxicab norm.\n"},
+		{"strings.NewReader(\"x\").Len", "func (r *Reader) Len() int\n\nLen returns the number of bytes of the unread portion"},
 	}
 	for _, c := range cases {
 		got := r.s.Inspect(c.code, len(c.code), 0)
@@ -109,6 +114,17 @@ n := 21`)
 	// The cursor inside the name works too.
 	if got := r.s.Inspect("x := strings.ToLower(s)", 15, 0); !got.Found || !strings.HasPrefix(got.Data["text/plain"].(string), "func ToLower(") {
 		t.Errorf("cursor inside: %+v", got)
+	}
+	// A chain's calls are not run while inspecting.
+	r.ok("var calls int\nfunc bump() *strings.Builder { calls++; return &strings.Builder{} }")
+	if got := r.s.Inspect("bump().WriteString", 18, 0); !got.Found || !strings.HasPrefix(got.Data["text/plain"].(string), "func (b *Builder) WriteString(") {
+		t.Errorf("bump().WriteString: %+v", got)
+	}
+	if got := r.s.Complete("bump().Wri", 10); !slices.Contains(got.Matches, "WriteRune") {
+		t.Errorf("bump().Wri: %q", got.Matches)
+	}
+	if got := r.s.Inspect("calls", 5, 0); got.Data["text/plain"] != "calls int\n\n0" {
+		t.Errorf("completion ran a call: %q", got.Data["text/plain"])
 	}
 	if got := r.s.Inspect("nothingHere", 3, 0); got.Found {
 		t.Errorf("unknown name found: %+v", got)

@@ -33,6 +33,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"io"
+	"io/fs"
 	"log"
 	"os"
 	"reflect"
@@ -69,6 +70,10 @@ type Options struct {
 	// Magics runs magic lines and cell magics (magics.Set satisfies it). Nil makes a
 	// magic an error.
 	Magics Magics
+	// DocSources maps import paths of Symbols to Go sources of their exported
+	// declarations and doc comments (function bodies may be absent), which inspect
+	// shows as it shows the standard library's documentation from GOROOT.
+	DocSources map[string]fs.FS
 	// FlushInterval bounds how long output waits before it is sent; 0 means
 	// DefaultFlushInterval.
 	FlushInterval time.Duration
@@ -108,8 +113,9 @@ type Session struct {
 	closed   bool
 	stop     chan struct{} // closed by Shutdown: ends the stack watchdog
 
-	pkgs    packages
-	cellIDs atomic.Int64
+	pkgs     packages
+	docCache sync.Map // import path -> *docPkg, of Options.DocSources
+	cellIDs  atomic.Int64
 }
 
 var _ kernel.Handler = (*Session)(nil)

@@ -17,10 +17,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/runnel-go/runnel/engine"
 	"github.com/runnel-go/runnel/kernel"
+	"github.com/runnel-go/runnel/kernel/cmd/runnel/symbols"
 	"github.com/runnel-go/runnel/kernel/interp"
 	"github.com/runnel-go/runnel/magics"
+	yaegi "github.com/traefik/yaegi/interp"
 )
 
 func main() {
@@ -61,11 +65,12 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
 
 	set := magics.New()
-	session, err := interp.New(interp.Options{Magics: set})
+	session, err := newSession(set)
 	if err != nil {
 		set.Close()
 		return fmt.Errorf("starting the interpreter: %w", err)
 	}
+	defer stopQueries(logger)
 	k, err := kernel.Open(connFile, session, logger)
 	if err != nil {
 		session.Shutdown(false)
@@ -97,4 +102,39 @@ func run() error {
 	}
 	logger.Info("runnel kernel stopped")
 	return err
+}
+
+// newSession starts the interpreter with the engine's packages importable and the
+// engine's output routed to cells: a query prints, for its whole life, into the cell
+// that started it, and its callbacks run as work of that cell.
+func newSession(set *magics.Set) (*interp.Session, error) {
+	var session *interp.Session
+	opts := interp.Options{
+		Symbols:    []yaegi.Exports{symbols.Symbols},
+		DocSources: symbols.DocSources(),
+		Magics:     set,
+	}
+	opts.Render = setupDisplay(func() *interp.Session { return session })
+	session, err := interp.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	engine.SetOutput(func() io.Writer { return session.CellWriter("stdout") })
+	engine.SetCallbackHook(session.RunFor)
+	return session, nil
+}
+
+// stopQueries stops every query the cells started, so that none outlives the kernel;
+// a query stuck in user code does not hold the kernel's exit for long.
+func stopQueries(logger *slog.Logger) {
+	done := make(chan struct{})
+	go func() {
+		engine.StopAll()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		logger.Warn("some queries did not stop within 3 s; exiting anyway")
+	}
 }

@@ -3,7 +3,9 @@ package symbols
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -77,5 +79,25 @@ func TestEngineAPI(t *testing.T) {
 				t.Errorf("%s has no symbol %s", pkg, n)
 			}
 		}
+	}
+}
+
+// TestDocsInSync checks that docsrc, which inspect reads, matches the packages' doc
+// comments and declarations.
+func TestDocsInSync(t *testing.T) {
+	out, err := exec.Command("go", "run", "./gendoc", "-check").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	src := DocSources()["github.com/runnel-go/runnel/engine"]
+	if src == nil {
+		t.Fatal("no doc sources for the engine")
+	}
+	text, err := fs.ReadFile(src, "dataframe.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "func (df *DataFrame) WithWatermark(eventTime, delay string) *DataFrame\n") || strings.Contains(string(text), "return ") {
+		t.Errorf("dataframe.txt does not hold the bare declarations:\n%.600s", text)
 	}
 }

@@ -115,7 +115,7 @@ func streamSchema(s *Session, format string, opts map[string]string, user *types
 		lower[strings.ToLower(k)] = v
 	}
 	switch format {
-	case "rate":
+	case "rate", "rate-micro-batch":
 		return types.NewStructType().Add("timestamp", types.TimestampType).Add("value", types.LongType), nil
 	case "socket":
 		st := types.NewStructType().Add("value", types.StringType)

@@ -20,7 +20,7 @@ type Finisher interface {
 // Spec says which source to open: the DataStreamReader's (or DataFrameReader's) format,
 // options, user schema and paths.
 type Spec struct {
-	// Format is "csv", "json", "text", "parquet", "rate" or "socket" (any case). Kafka is
+	// Format is "csv", "json", "text", "parquet", "rate", "rate-micro-batch" or "socket" (any case). Kafka is
 	// opened by package source/kafka.
 	Format string
 	// Options are the reader options; keys are case-insensitive. A "path" option is used
@@ -87,6 +87,8 @@ func Open(spec Spec) (Source, error) {
 		return openFileSource(spec)
 	case "rate":
 		return openRate(spec)
+	case "rate-micro-batch":
+		return openRateMicroBatch(spec)
 	case "socket":
 		return openSocket(spec)
 	case "kafka":

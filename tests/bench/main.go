@@ -37,12 +37,14 @@ type config struct {
 	stateRows, stateBatches int
 	kernelRuns              int
 	only                    map[string]bool
+	impls                   map[string]bool
+	formats                 []string
 	dir                     string
 }
 
 func main() {
 	var c config
-	var only, cpuprofile, memprofile string
+	var only, impls, formats, cpuprofile, memprofile string
 	flag.IntVar(&c.rows, "rows", 1_000_000, "trades in the trading workload")
 	flag.IntVar(&c.files, "files", 40, "files the trades are split into (per format)")
 	flag.IntVar(&c.perTrigger, "per-trigger", 10, "maxFilesPerTrigger: files per micro-batch")
@@ -56,6 +58,8 @@ func main() {
 	flag.IntVar(&c.stateBatches, "state-batches", 600, "batches of the state memory run (1 s of event time each)")
 	flag.IntVar(&c.kernelRuns, "kernel-runs", 200, "executions of 1+1 for the kernel round trip")
 	flag.StringVar(&only, "only", "", "comma-separated sections to run: trade,latency,keyed,overlap,state,kernel (default all)")
+	flag.StringVar(&impls, "impl", "", "comma-separated implementations of the trading workload to run: hand,runnel,go-streams (default all; without hand no check)")
+	flag.StringVar(&formats, "formats", "csv,json", "comma-separated formats of the trading workload")
 	flag.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.StringVar(&memprofile, "memprofile", "", "write an allocation profile at the end to this file")
 	flag.StringVar(&c.dir, "dir", "", "directory for generated data (default a temporary one, removed)")
@@ -65,6 +69,15 @@ func main() {
 		for _, s := range strings.Split(only, ",") {
 			c.only[strings.TrimSpace(s)] = true
 		}
+	}
+	if impls != "" {
+		c.impls = map[string]bool{}
+		for _, s := range strings.Split(impls, ",") {
+			c.impls[strings.TrimSpace(s)] = true
+		}
+	}
+	for _, f := range strings.Split(formats, ",") {
+		c.formats = append(c.formats, strings.TrimSpace(f))
 	}
 	if c.dir == "" {
 		d, err := os.MkdirTemp("", "runnel-bench-")
@@ -249,7 +262,7 @@ func tradeSection(c config, w *bufio.Writer) bool {
 	fmt.Fprintf(w, "\nTrading workload: %d trades over 2 h (CSV and JSON, %d files each, %d files per batch),\n", c.rows, c.files, c.perTrigger)
 	fmt.Fprintf(w, "cast(dt as timestamp), 20 min watermark, window -> sum(amount), sum(amount*price), avg(price); best of %d\n\n", c.reps)
 	fmt.Fprintf(w, "%-6s %-16s %-11s %12s %14s %9s\n", "format", "window", "impl", "rows/s", "rows/s/core", "vs hand")
-	for _, format := range []string{"csv", "json"} {
+	for _, format := range c.formats {
 		dir := filepath.Join(c.dir, "trades-"+format)
 		paths, err := writeTrades(dir, format, trades, c.files)
 		if err != nil {
@@ -269,6 +282,9 @@ func tradeSection(c config, w *bufio.Writer) bool {
 			var want map[int64]result
 			var hand float64
 			for _, im := range impls {
+				if c.impls != nil && !c.impls[strings.Fields(im.name)[0]] {
+					continue
+				}
 				var m measurement
 				var got map[int64]result
 				var err error
@@ -292,9 +308,9 @@ func tradeSection(c config, w *bufio.Writer) bool {
 				rows := int64(c.rows)
 				per := m.perCoreSec(rows)
 				ratio := "1.00x"
-				if want == nil {
+				if im.name == "hand loop" {
 					want, hand = got, per
-				} else {
+				} else if want != nil {
 					ratio = fmt.Sprintf("%.2fx", per/hand)
 					if d := compare(want, got); d != "" {
 						fmt.Fprintf(w, "!!! MISMATCH %s %s %s vs hand loop: %s\n", format, win.name, im.name, d)

@@ -438,11 +438,36 @@ func dateToTS(days int32, loc *time.Location) int64 {
 }
 
 func civilDays(y int, m time.Month, d int) int32 {
-	return int32(floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400))
+	if m < 1 || m > 12 {
+		// Out-of-range months normalize as time.Date does.
+		return int32(floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400))
+	}
+	return int32(daysFromCivil(int64(y), int64(m), int64(d)))
+}
+
+// daysFromCivil counts days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+// (Howard Hinnant's algorithm), for 1 <= m <= 12; days past the month's end run on into
+// the next months, as with time.Date. It is the arithmetic of time.Date without its
+// normalization and zone lookups, which cost more than the parse on hot paths.
+func daysFromCivil(y, m, d int64) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
 }
 
 // trimAll trims whitespace and control characters as UTF8String.trimAll does.
 func trimAll(s string) string {
+	// Bytes >= 0x80 belong to runes above ' ', so text whose first and last bytes are
+	// above ' ' has nothing to trim.
+	if len(s) > 0 && s[0] > ' ' && s[len(s)-1] > ' ' {
+		return s
+	}
 	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }
 
@@ -660,6 +685,17 @@ func parseDateParts(s string) (y, m, d, end int, ok bool) {
 }
 
 func daysIn(y, m int) int {
+	switch m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 1, 3, 5, 7, 8, 10, 12:
+		return 31
+	}
 	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
@@ -733,6 +769,11 @@ func parseTimestamp(s string, loc *time.Location, zones *zoneCache) (int64, bool
 				zone = l
 			}
 		}
+	}
+	if zone == time.UTC {
+		// No zone rules to apply: plain arithmetic (time.Date is most of the cost).
+		return daysFromCivil(int64(y), int64(mo), int64(d))*86_400_000_000 +
+			int64(h*3600+mi*60+sec)*1_000_000 + int64(nanos/1000), true
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, nanos, zone).UnixMicro(), true
 }

@@ -352,9 +352,11 @@ func (p *jsonParser) value(v *batch.Vector, si *structInfo) error {
 			if err != nil {
 				return err
 			}
-			f, err := strconv.ParseFloat(tok, 64)
-			if err != nil && !errors.Is(err, strconv.ErrRange) {
-				return sc.errorf("bad number %s", tok)
+			f, ok := fastDecimal(tok)
+			if !ok {
+				if f, err = strconv.ParseFloat(tok, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+					return sc.errorf("bad number %s", tok)
+				}
 			}
 			v.F64[i] = f
 			v.Nulls[i] = false

@@ -2,7 +2,9 @@ package source
 
 import (
 	"context"
+	"math"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -53,6 +55,30 @@ func TestRateMicroBatchSource(t *testing.T) {
 		{"rowsPerBatch": "1", "startTimestamp": "-1"}, {"rowsPerBatch": "1", "advanceMillisPerBatch": "-5"}} {
 		if _, err := Open(Spec{Format: "rate-micro-batch", Options: bad}); err == nil {
 			t.Fatalf("options %v accepted", bad)
+		}
+	}
+}
+
+// fastDecimal must give exactly what strconv.ParseFloat gives, or decline.
+func TestFastDecimalMatchesParseFloat(t *testing.T) {
+	cases := []string{"0", "-0", "1", "10004.25", "0.1", "-0.3", "123456789012345", "1.23456789012345",
+		"99.99", "0.000000000000001", "3.", ".5", "007", "9007199254740993", "1e5", "1.2.3", "", "-", ".", "12a"}
+	for i := 0; i < 2000; i++ {
+		cases = append(cases, strconv.FormatFloat(float64(i)*0.37-300, 'f', i%9, 64))
+	}
+	for _, s := range cases {
+		got, ok := fastDecimal(s)
+		want, err := strconv.ParseFloat(s, 64)
+		if !ok {
+			continue
+		}
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("fastDecimal(%q) = %v, ParseFloat gives %v, %v", s, got, want, err)
+		}
+	}
+	for _, s := range []string{"1e5", "1.2.3", "", "-", "12a", "1234567890123456"} {
+		if _, ok := fastDecimal(s); ok {
+			t.Fatalf("fastDecimal(%q) accepted", s)
 		}
 	}
 }

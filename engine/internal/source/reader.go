@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/runnel-go/runnel/engine/internal/batch"
 	"github.com/runnel-go/runnel/engine/types"
@@ -180,7 +181,13 @@ func (r *Reader) readChunks(path string) ([]*batch.Batch, error) {
 	defer f.Close()
 	out := &batchSink{schema: r.schema, max: r.batchRows}
 	pos := &position{line: 1, first: true}
-	buf := make([]byte, 0, r.chunk)
+	size := r.chunk
+	if st, err := f.Stat(); err == nil && st.Size() < int64(r.chunk) {
+		// A small file gets a buffer of its size (one more byte, so the first fill sees
+		// EOF): a chunk-sized buffer per file would be mostly zeroing.
+		size = int(st.Size()) + 1
+	}
+	buf := make([]byte, 0, size)
 	eof := false
 	for !eof {
 		// Fill the buffer after the carried-over partial line.
@@ -206,8 +213,13 @@ func (r *Reader) readChunks(path string) ([]*batch.Batch, error) {
 				continue
 			}
 		}
-		if err := r.parseChunk(path, string(buf[:cut]), out, pos); err != nil {
+		// buf is never written again (the rest moves to a new buffer), so the chunk's
+		// text can be viewed as a string without a copy.
+		if err := r.parseChunk(path, unsafe.String(unsafe.SliceData(buf), cut), out, pos); err != nil {
 			return nil, err
+		}
+		if eof {
+			break
 		}
 		rest := len(buf) - cut
 		next := make([]byte, rest, max(r.chunk, 2*rest))

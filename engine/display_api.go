@@ -1,6 +1,17 @@
 package engine
 
-import "github.com/runnel-go/runnel/engine/internal/show"
+import (
+	"github.com/runnel-go/runnel/engine/internal/runtime"
+	"github.com/runnel-go/runnel/engine/internal/show"
+)
+
+// The parts of a QueryProgress, named so that code outside the engine can build one
+// (a display's tests) and declare variables of them.
+type (
+	StateOperatorProgress = runtime.StateOperatorProgress
+	SourceProgress        = runtime.SourceProgress
+	SinkProgress          = runtime.SinkProgress
+)
 
 // ShownTable is a table as Show prints it, made from one evaluation of a DataFrame: the
 // cells (escaped and cut as Show cuts them) and Spark's text built from them. Rich

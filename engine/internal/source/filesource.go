@@ -541,6 +541,9 @@ func (s *FileSource) GetBatch(ctx context.Context, start, end Offset) ([]*batch.
 	return coalesce(s.schema, out, s.reader.batchRows), nil
 }
 
+// bigBatch is the size from which a file's batch is passed on as it is.
+const bigBatch = 4096
+
 // coalesce joins runs of small batches (one per small file) into batches of up to max
 // rows, so operators downstream see few large batches.
 func coalesce(schema *types.StructType, bs []*batch.Batch, max int) []*batch.Batch {
@@ -556,6 +559,12 @@ func coalesce(schema *types.StructType, bs []*batch.Batch, max int) []*batch.Bat
 		run, rows = nil, 0
 	}
 	for _, b := range bs {
+		if b.N >= bigBatch {
+			// Already large: copying it into a bigger one gains nothing.
+			flush()
+			out = append(out, b)
+			continue
+		}
 		if rows+b.N > max {
 			flush()
 		}

@@ -215,6 +215,9 @@ func (r *Reader) readChunks(path string) ([]*batch.Batch, error) {
 		}
 		// buf is never written again (the rest moves to a new buffer), so the chunk's
 		// text can be viewed as a string without a copy.
+		if out.cur == nil {
+			out.hint = bytes.Count(buf[:cut], []byte{'\n'}) + 1
+		}
 		if err := r.parseChunk(path, unsafe.String(unsafe.SliceData(buf), cut), out, pos); err != nil {
 			return nil, err
 		}
@@ -256,7 +259,7 @@ func (r *Reader) parseChunk(name, s string, out *batchSink, pos *position) error
 // strings for long (state keys, sinks that buffer rows) should strings.Clone them.
 func (r *Reader) Parse(name string, data []byte) ([]*batch.Batch, error) {
 	// One string for the whole file: the parsers slice fields out of it without copying.
-	out := &batchSink{schema: r.schema, max: r.batchRows}
+	out := &batchSink{schema: r.schema, max: r.batchRows, hint: bytes.Count(data, []byte{'\n'}) + 1}
 	if err := r.parseChunk(name, string(data), out, &position{line: 1, first: true}); err != nil {
 		return nil, err
 	}
@@ -269,6 +272,9 @@ type batchSink struct {
 	max    int
 	cur    *batch.Batch
 	done   []*batch.Batch
+	// hint is how many more rows the text being parsed holds at most (its line count),
+	// so batches start at their final size instead of growing by copies; 0 is unknown.
+	hint int
 }
 
 // batch returns the batch to append the next row to.
@@ -278,7 +284,9 @@ func (s *batchSink) batch() *batch.Batch {
 		s.cur = nil
 	}
 	if s.cur == nil {
-		s.cur = batch.New(s.schema, 1024)
+		n := min(max(s.hint, 1024), s.max)
+		s.hint = max(s.hint-n, 0)
+		s.cur = batch.New(s.schema, n)
 	}
 	return s.cur
 }

@@ -65,11 +65,12 @@ func run() error {
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
 
 	set := magics.New()
-	session, err := newSession(set)
+	session, closeDisplay, err := newSession(set)
 	if err != nil {
 		set.Close()
 		return fmt.Errorf("starting the interpreter: %w", err)
 	}
+	defer closeDisplay() // after stopQueries: the live views' last updates
 	defer stopQueries(logger)
 	k, err := kernel.Open(connFile, session, logger)
 	if err != nil {
@@ -106,22 +107,24 @@ func run() error {
 
 // newSession starts the interpreter with the engine's packages importable and the
 // engine's output routed to cells: a query prints, for its whole life, into the cell
-// that started it, and its callbacks run as work of that cell.
-func newSession(set *magics.Set) (*interp.Session, error) {
+// that started it, and its callbacks run as work of that cell. closeDisplay stops the
+// live views' updaters.
+func newSession(set *magics.Set) (_ *interp.Session, closeDisplay func(), _ error) {
 	var session *interp.Session
 	opts := interp.Options{
 		Symbols:    []yaegi.Exports{symbols.Symbols},
 		DocSources: symbols.DocSources(),
 		Magics:     set,
 	}
-	opts.Render = setupDisplay(func() *interp.Session { return session })
+	opts.Render, closeDisplay = setupDisplay(func() *interp.Session { return session })
 	session, err := interp.New(opts)
 	if err != nil {
-		return nil, err
+		closeDisplay()
+		return nil, nil, err
 	}
 	engine.SetOutput(func() io.Writer { return session.CellWriter("stdout") })
 	engine.SetCallbackHook(session.RunFor)
-	return session, nil
+	return session, closeDisplay, nil
 }
 
 // stopQueries stops every query the cells started, so that none outlives the kernel;

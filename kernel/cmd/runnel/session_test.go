@@ -49,11 +49,11 @@ func (r *recorder) String() string {
 func startSession(t *testing.T) *interpSession {
 	t.Helper()
 	set := magics.New()
-	s, err := newSession(set)
+	s, closeDisplay, err := newSession(set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Shutdown(false) })
+	t.Cleanup(func() { s.Shutdown(false); closeDisplay() })
 	return &interpSession{t: t, s: s}
 }
 

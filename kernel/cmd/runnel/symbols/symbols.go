@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/runnel-go/runnel/engine github.com/runnel-go/runnel/engine/functions github.com/runnel-go/runnel/engine/types
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract github.com/runnel-go/runnel/engine github.com/runnel-go/runnel/engine/functions github.com/runnel-go/runnel/engine/types github.com/runnel-go/runnel/display
 //go:generate go run ./gendoc
 
 // Symbols maps "importpath/name" to the package's exported symbols, as

@@ -50,6 +50,26 @@ class RunnelKernelTests(jupyter_kernel_test.KernelTests):
 
     code_inspect_sample = "strings.ToUpper"
 
+    code_display_data = [
+        {
+            "code": 'import "github.com/runnel-go/runnel/display"\n'
+            'display.Display(display.HTML("<b>bold</b>"))',
+            "mime": "text/html",
+        },
+        {
+            "code": 'import "github.com/runnel-go/runnel/engine"\n'
+            'engine.NewSession().CreateDataFrame([][]any{{"a", 1}}, "k", "v").Show()',
+            "mime": "text/html",
+        },
+        {
+            "code": 'import "github.com/runnel-go/runnel/engine"\n'
+            'engine.NewSession().CreateDataFrame([][]any{{"a", 1}}, "k", "v").Show()',
+            "mime": "text/plain",
+        },
+    ]
+
+    code_clear_output = 'import "github.com/runnel-go/runnel/display"\ndisplay.ClearOutput(false)'
+
 
 class RunnelBehaviourTests(unittest.TestCase):
     """What jupyter_kernel_test does not cover: interrupt, live output, goroutines."""

@@ -96,17 +96,3 @@ func TestWatermarkAndWindowValidation(t *testing.T) {
 		t.Error(err)
 	}
 }
-
-func TestContinuousTrigger(t *testing.T) {
-	s, _ := newSession(t)
-	st := studentStream(t, s)
-	_, err := st.GroupBy("name").Count().WriteStream().OutputMode("complete").Format("console").Trigger(engine.Continuous("1 second")).Start()
-	expectErr(t, err, "Continuous processing does not support Aggregate operations.")
-	q, err := st.Where("age > 1").Select("name").WriteStream().Format("console").Trigger(engine.Continuous("1 second")).Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := q.Stop(); err != nil {
-		t.Fatal(err)
-	}
-}

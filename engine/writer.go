@@ -153,14 +153,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		return nil, err
 	}
 	trigger := runtime.Trigger{Kind: w.trigger.kind, IntervalMicros: w.trigger.interval}
-	if w.trigger.kind == runtime.TriggerContinuous {
-		if err := checkContinuous(df.plan); err != nil {
-			return nil, err
-		}
-		// The driver runs micro-batches only: a continuous query runs them back to back
-		// (the default trigger), which keeps its map-only, at-least-once contract.
-		trigger = runtime.Trigger{Kind: runtime.TriggerDefault}
-	}
+	continuous := w.trigger.kind == runtime.TriggerContinuous
 	s := df.session
 	if len(path) > 0 {
 		w.options["path"] = path[0]
@@ -177,6 +170,14 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		format = "foreach"
 	case format == "":
 		format = strings.ToLower(s.Conf().Get("spark.sql.sources.default", "parquet"))
+	}
+	if continuous {
+		if err := checkContinuousSink(format, w.trigger.interval); err != nil {
+			return nil, err
+		}
+		if err := checkContinuous(df.plan); err != nil {
+			return nil, err
+		}
 	}
 	cpDir, _ := w.option("checkpointLocation")
 	if cpDir == "" {
@@ -235,6 +236,14 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		if cp != nil {
 			id = cp.ID()
 		}
+		if continuous {
+			ks, err := ksink.NewContinuousSink(w.options, schema)
+			if err != nil {
+				return nil, err
+			}
+			snk = ks
+			break
+		}
 		ks, err := ksink.NewSink(w.options, schema, id)
 		if err != nil {
 			return nil, err
@@ -259,9 +268,22 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		return nil, fmt.Errorf("[DATA_SOURCE_NOT_FOUND] Failed to find the data source: %s.", format)
 	}
 
+	if continuous {
+		if cs := continuousSink(format, w, out, loc); cs != nil {
+			snk = cs
+		}
+	}
+	// Until the query owns the sink, a failed start closes it (the Kafka producer).
+	closeSink := func() {
+		if c, ok := snk.(io.Closer); ok {
+			c.Close()
+		}
+	}
+
 	srcNodes := plan.Sources(df.plan)
 	executor, err := exec.NewIncremental(df.plan, mode, srcNodes, exec.Options{Location: loc, CheckpointDir: cpDir})
 	if err != nil {
+		closeSink()
 		return nil, err
 	}
 	var srcs []source.Source
@@ -269,6 +291,7 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		for _, src := range srcs {
 			src.Close()
 		}
+		closeSink()
 	}
 	for i, n := range srcNodes {
 		spec := source.Spec{Format: n.Format, Options: n.Options, Schema: n.Out, Paths: n.Paths, Location: loc, DefaultParallelism: defaultParallelism(conf)}
@@ -341,22 +364,6 @@ func callUser(w io.Writer, what string, fn func() error) (err error) {
 			}
 		}()
 		err = fn()
-	})
-	return err
-}
-
-// checkContinuous allows only map-like operations, as Spark's continuous processing.
-func checkContinuous(p plan.Node) error {
-	var err error
-	plan.Walk(p, func(n plan.Node) {
-		if err != nil {
-			return
-		}
-		switch n.(type) {
-		case *plan.Project, *plan.Filter, *plan.StreamSource, *plan.Generate, *plan.Watermark, *plan.Relation:
-		default:
-			err = fmt.Errorf("Continuous processing does not support %s operations.", n.Name())
-		}
 	})
 	return err
 }

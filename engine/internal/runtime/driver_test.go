@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	goruntime "runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -310,15 +309,6 @@ func TestUnnamedQueryExceptionText(t *testing.T) {
 	cfg.ID, cfg.RunID = "a", "b"
 	q := mustStart(t, cfg)
 	if err := q.AwaitTermination(); err == nil || err.Error() != "Query [id = a, runId = b] terminated with exception: boom" {
-		t.Fatalf("got %v", err)
-	}
-}
-
-func TestContinuousTriggerIsRefused(t *testing.T) {
-	cfg := baseConfig(newFakeSource("Fake"), newFakeExecutor(), newFakeSink())
-	cfg.Trigger = Trigger{Kind: TriggerContinuous, IntervalMicros: 1e6}
-	_, err := Start(cfg)
-	if err == nil || !strings.Contains(err.Error(), "Continuous trigger is not supported by the micro-batch driver") {
 		t.Fatalf("got %v", err)
 	}
 }

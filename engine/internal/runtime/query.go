@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -91,7 +92,9 @@ func newQuery(cfg Config) (*Query, error) {
 			return nil, errors.New("interval cannot be negative")
 		}
 	case TriggerContinuous:
-		return nil, errors.New("the Continuous trigger is not supported by the micro-batch driver yet: use the default, ProcessingTime, Once or AvailableNow trigger")
+		if cfg.Trigger.IntervalMicros < 0 {
+			return nil, errors.New("the interval of trigger should not be negative")
+		}
 	default:
 		return nil, fmt.Errorf("runtime: unknown trigger kind %d", cfg.Trigger.Kind)
 	}
@@ -157,10 +160,32 @@ func (q *Query) launch() {
 func (q *Query) run() {
 	defer close(q.exited)
 	q.goid.Store(goroutineID())
-	d := newDriver(q)
-	err := protect("driver", func() error { return d.run(q.ctx) })
+	var err error
+	if q.cfg.Trigger.Kind == TriggerContinuous {
+		d := newContDriver(q)
+		err = protect("driver", func() error { return d.run(q.ctx) })
+	} else {
+		d := newDriver(q)
+		err = protect("driver", func() error { return d.run(q.ctx) })
+	}
 	q.closeSources()
+	if cerr := q.closeSink(); cerr != nil && err == nil && q.ctx.Err() == nil {
+		err = cerr
+	}
 	q.finish(err)
+}
+
+// closeSink closes a sink that holds resources (an io.Closer such as the Kafka
+// producer) once the query has ended, whether it finished, failed or was stopped.
+func (q *Query) closeSink() error {
+	c, ok := q.cfg.Sink.(io.Closer)
+	if !ok {
+		return nil
+	}
+	if err := protect("sink", c.Close); err != nil {
+		return fmt.Errorf("closing the sink: %w", err)
+	}
+	return nil
 }
 
 // finish records the end of the query: its exception (unless it was stopped), the

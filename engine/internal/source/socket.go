@@ -41,6 +41,8 @@ type SocketSource struct {
 	reported int64 // count when LatestOffset last ran
 	latest   Offset
 	wake     func()
+	// continuous is set once a continuous reader took over the buffer.
+	continuous bool
 }
 
 var (

@@ -150,13 +150,18 @@ class LiveViewInBrowserTest(unittest.TestCase):
         cell_output = d.find_element(By.CSS_SELECTOR, ".cell.code_cell .output")
 
         def batch():
-            areas = cell_output.find_elements(By.CSS_SELECTOR, ".output_area")
-            tds = cell_output.find_elements(By.CSS_SELECTOR, ".runnel-live td.runnel-batch")
-            if len(tds) != 1:
+            # One script reads the output atomically (the page may be mid-update between
+            # two WebDriver calls).
+            areas, batches = d.execute_script(
+                "const out = arguments[0];"
+                "return [out.querySelectorAll('.output_area').length,"
+                " Array.from(out.querySelectorAll('.runnel-live td.runnel-batch'), td => td.textContent.trim())];",
+                cell_output,
+            )
+            if not batches:
                 return None
-            self.assertEqual(len(areas), 1, "the live view must be one output, replaced in place")
-            text = tds[0].text.strip()
-            return int(text) if text.isdigit() else None
+            self.assertEqual((areas, len(batches)), (1, 1), "the live view must be one output, replaced in place")
+            return int(batches[0]) if batches[0].isdigit() else None
 
         # Batch 0 is falsy: wait returns a one-element tuple.
         (first,) = self.wait(lambda: (b := batch()) is not None and (b,), "the live view's first batch")

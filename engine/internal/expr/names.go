@@ -254,7 +254,7 @@ func (n *SortOrder) String() string {
 
 // OutputName is the column name Spark gives a top-level select item: an alias's name; the
 // last part of a column path ("window.start" gives "start"); for anything else its
-// String ("sum(amount)", "(amount * price)", "CAST(dt AS TIMESTAMP)", "count(1)").
+// String ("sum(amount)", "(amount * price)", "CAST(dt.x AS TIMESTAMP)", "count(1)").
 // Generators (explode) and window functions are named by the plan ("col", "window").
 func OutputName(n Node) string {
 	switch x := n.(type) {
@@ -263,6 +263,12 @@ func OutputName(n Node) string {
 	case *ColumnRef:
 		if len(x.Parts) > 0 {
 			return x.Parts[len(x.Parts)-1]
+		}
+	case *Cast:
+		// Spark's analyzer names a cast of a plain column after the column
+		// (ResolveAliases: Cast(ne: NamedExpression) => Alias(c, ne.name)).
+		if ref, ok := x.X.(*ColumnRef); ok && len(ref.Parts) == 1 {
+			return ref.Parts[0]
 		}
 	case *Call:
 		switch x.Name {

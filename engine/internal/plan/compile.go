@@ -76,6 +76,12 @@ func OutputName(n expr.Node) string {
 		return x.Parts[len(x.Parts)-1]
 	case *OrdinalRef:
 		return x.Name
+	case *expr.Cast:
+		// Spark's analyzer names a cast of a plain column after the column
+		// (ResolveAliases: Cast(ne: NamedExpression) => Alias(c, ne.name)).
+		if ref, ok := x.X.(*expr.ColumnRef); ok && len(ref.Parts) == 1 {
+			return ref.Parts[0]
+		}
 	case *expr.Call:
 		switch x.Name {
 		case "window":

@@ -260,6 +260,9 @@ func (k *Kernel) execute(ctx context.Context, m *message, shellCh <-chan *messag
 		UserExpressions: map[string]any{},
 		Payload:         []any{},
 	}
+	for _, p := range res.Payload {
+		reply.Payload = append(reply.Payload, p)
+	}
 	if res.Status == "error" {
 		tb := res.Traceback
 		if tb == nil {

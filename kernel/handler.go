@@ -59,6 +59,9 @@ type ExecuteResult struct {
 	Ename     string
 	Evalue    string
 	Traceback []string
+	// Payload holds execute_reply's payloads, such as the pager's
+	// {"source": "page", "data": bundle, "start": 0}; nil means none.
+	Payload []map[string]any
 }
 
 // Publisher sends iopub messages (and stdin requests) parented to one request. It stays

@@ -317,6 +317,9 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, pub ke
 
 // runCell routes a cell to the magics or the interpreter.
 func (s *Session) runCell(ctx context.Context, c *cell, code string) kernel.ExecuteResult {
+	if expr, detail, ok := helpRequest(code); ok {
+		return s.page(expr, detail)
+	}
 	if !magics.HasMagic(code) {
 		return s.eval(ctx, c, code)
 	}

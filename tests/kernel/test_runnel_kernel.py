@@ -68,6 +68,9 @@ class RunnelKernelTests(jupyter_kernel_test.KernelTests):
         },
     ]
 
+    # IPython's `name?`: inspect's text sent to the pager as an execute_reply payload.
+    code_page_something = "strings.ToUpper?"
+
     code_clear_output = 'import "github.com/runnel-go/runnel/display"\ndisplay.ClearOutput(false)'
 
 

@@ -92,6 +92,14 @@ func trackSession(s *Session) {
 	sessions.all[s] = struct{}{}
 }
 
+// untrackSession forgets a stopped session, so that it and its ended queries can be
+// collected; starting a query on it again tracks it again (see newSession).
+func untrackSession(s *Session) {
+	sessions.Lock()
+	defer sessions.Unlock()
+	delete(sessions.all, s)
+}
+
 // StopAll stops every active query of every session of this process and waits for them
 // to end: the kernel calls it when it shuts down or restarts, so no query outlives it.
 func StopAll() {

@@ -101,6 +101,14 @@ func newSession() *Session {
 	}
 	s.streams = &StreamingQueryManager{session: s, m: runtime.NewManager()}
 	trackSession(s)
+	// A stopped session is forgotten (a registry holding every session would keep each
+	// one's last query and its buffers alive for the whole process); a query started on
+	// it afterwards tracks it again, synchronously, before the query runs.
+	s.streams.m.AddListener(func(ev runtime.Event) {
+		if ev.Kind == runtime.EventStarted {
+			trackSession(s)
+		}
+	})
 	return s
 }
 
@@ -121,6 +129,7 @@ func (s *Session) Stop() {
 		activeSession.s = nil
 	}
 	activeSession.Unlock()
+	untrackSession(s)
 }
 
 // RuntimeConfig is spark.conf.

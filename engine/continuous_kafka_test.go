@@ -15,10 +15,10 @@ import (
 	"github.com/runnel-go/runnel/engine"
 )
 
-// kafkaFixture is a kfake cluster with a client for the test's own reads and writes.
+// kafkaFixture is a kfake cluster. The test's own reads and writes use short-lived
+// clients, so that no connection of theirs is open while goroutines are counted.
 type kafkaFixture struct {
 	addrs string
-	cl    *kgo.Client
 }
 
 func newKafkaFixture(t *testing.T, opts ...kfake.Opt) *kafkaFixture {
@@ -28,12 +28,7 @@ func newKafkaFixture(t *testing.T, opts ...kfake.Opt) *kafkaFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cl.Close)
-	return &kafkaFixture{addrs: strings.Join(c.ListenAddrs(), ","), cl: cl}
+	return &kafkaFixture{addrs: strings.Join(c.ListenAddrs(), ",")}
 }
 
 func (k *kafkaFixture) produce(t *testing.T, topic string, values ...string) {
@@ -42,7 +37,12 @@ func (k *kafkaFixture) produce(t *testing.T, topic string, values ...string) {
 	for _, v := range values {
 		recs = append(recs, &kgo.Record{Topic: topic, Key: []byte(v), Value: []byte(v)})
 	}
-	if err := k.cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.addrs, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -53,7 +53,7 @@ func (k *kafkaFixture) produce(t *testing.T, topic string, values ...string) {
 func (k *kafkaFixture) consume(t *testing.T, topic string, n int) []string {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.addrs, ",")...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxWait(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -53,7 +54,9 @@ func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]
 		consume[tp.Topic][tp.Partition] = kgo.NewOffset().At(o)
 	}
 	opts := append([]kgo.Opt(nil), s.cfg.clientOpts...)
-	opts = append(opts, kgo.ConsumePartitions(consume))
+	// The Java consumer's fetch.max.wait.ms: a fetch returns as soon as a record arrives,
+	// and an idle one is not held by the broker past a closed consumer for long.
+	opts = append(opts, kgo.ConsumePartitions(consume), kgo.FetchMaxWait(500*time.Millisecond))
 	if s.cfg.committed {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}

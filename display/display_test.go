@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/runnel-go/runnel/engine"
+	F "github.com/runnel-go/runnel/engine/functions"
 	T "github.com/runnel-go/runnel/engine/types"
 )
 
@@ -464,5 +465,26 @@ func TestLiveRealQuery(t *testing.T) {
 	}
 	if got, want := final[chartView.DisplayID()], "count by n · numbers · batch 1 · Stopped\n3 points, n from 1 to 3; last count = 1\n"; got != want {
 		t.Errorf("final chart %q, want %q", got, want)
+	}
+}
+
+// The dashboard's chart: average price per 1-second window against the window's start.
+func TestChartOfWindows(t *testing.T) {
+	s := newSession(t)
+	schema := T.NewStructType().Add("dt", "timestamp").Add("price", "double")
+	trades := s.CreateDataFrameWithSchema([][]any{
+		{ts("2024-01-01 10:00:01"), 30.0}, {ts("2024-01-01 10:00:00"), 10.0},
+		{ts("2024-01-01 10:00:00"), 20.0}, {ts("2024-01-01 10:00:01"), 50.0},
+	}, schema)
+	avg := trades.GroupBy(F.Window(trades.Col("dt"), "1 second")).Agg(F.Avg("price").Alias("avg_price")).
+		SelectExpr("window.start as start", "avg_price")
+	c := &chart{x: "start", y: "avg_price"}
+	c.add(avg)
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	got := c.bundle(liveState{name: "btc", points: c.points})["text/plain"]
+	if want := "avg_price by start · btc\n2 points, start from 2024-01-01 10:00:00 to 2024-01-01 10:00:01; last avg_price = 40\n"; got != want {
+		t.Errorf("chart text %q, want %q", got, want)
 	}
 }

@@ -70,7 +70,8 @@ func run() error {
 		set.Close()
 		return fmt.Errorf("starting the interpreter: %w", err)
 	}
-	defer closeDisplay() // after stopQueries: the live views' last updates
+	defer stopChildren(logger) // last: processes the cells left running
+	defer closeDisplay()       // after stopQueries: the live views' last updates
 	defer stopQueries(logger)
 	k, err := kernel.Open(connFile, session, logger)
 	if err != nil {

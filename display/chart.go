@@ -62,12 +62,13 @@ func (c *chart) merge(df *engine.DataFrame) error {
 		}
 		return fmt.Errorf("no column %q in the query's result (columns: %s)", missing, strings.Join(df.Columns(), ", "))
 	}
-	rows, err := df.Collect()
+	// Only the two columns are read: this runs on the query's goroutine.
+	rows, err := df.Select(quote(sch.Fields[xi].Name), quote(sch.Fields[yi].Name)).Collect()
 	if err != nil {
 		return fmt.Errorf("reading a batch's result: %w", err)
 	}
 	for _, r := range rows {
-		xv, yv := r.At(xi), r.At(yi)
+		xv, yv := r.At(0), r.At(1)
 		if xv == nil || yv == nil {
 			continue // a null has no place on the chart
 		}
@@ -83,6 +84,9 @@ func (c *chart) merge(df *engine.DataFrame) error {
 	}
 	return nil
 }
+
+// quote makes a column name a reference to exactly that column ("a.b" is no struct field).
+func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 // put inserts p in x order, replacing a point with the same x.
 func (c *chart) put(p point) {

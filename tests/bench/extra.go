@@ -76,19 +76,24 @@ func latency(dir string, n int) (p50, p99 time.Duration, err error) {
 }
 
 // rateQuery runs df (over a rate-micro-batch source of session s) in update mode into
-// foreachBatch for the given number of batches, calling each(epoch, df) per batch. It
-// returns the rows the source produced, the measurement and the progress of those batches
-// (from a listener: RecentProgress keeps only the latest).
-func rateQuery(s *engine.Session, df *engine.DataFrame, batches int, each func(epoch int64, df *engine.DataFrame) error) (int64, measurement, []engine.QueryProgress, error) {
+// foreachBatch for the given number of batches, calling each(epoch, df) per batch and
+// onProgress with the progress of each of those batches (from a listener, which sees every
+// batch, where RecentProgress keeps only the latest). It returns the rows the source
+// produced and the measurement.
+func rateQuery(s *engine.Session, df *engine.DataFrame, batches int, each func(epoch int64, df *engine.DataFrame) error,
+	onProgress func(p *engine.QueryProgress)) (int64, measurement, error) {
 	done := make(chan struct{})
 	var once sync.Once
 	var mu sync.Mutex
-	var progress []engine.QueryProgress
+	var rows int64
 	remove := s.Streams().AddListener(func(ev engine.QueryEvent) {
 		if ev.Kind == "progress" && ev.Progress != nil && ev.Progress.BatchID < int64(batches) && ev.Progress.NumInputRows > 0 {
 			mu.Lock()
-			progress = append(progress, *ev.Progress)
-			mu.Unlock()
+			defer mu.Unlock()
+			rows += ev.Progress.NumInputRows
+			if onProgress != nil {
+				onProgress(ev.Progress)
+			}
 		}
 	})
 	defer remove()
@@ -114,16 +119,9 @@ func rateQuery(s *engine.Session, df *engine.DataFrame, batches int, each func(e
 		}
 		return q.Stop()
 	})
-	if err != nil {
-		return 0, m, nil, err
-	}
 	mu.Lock()
 	defer mu.Unlock()
-	var rows int64
-	for _, p := range progress {
-		rows += p.NumInputRows
-	}
-	return rows, m, progress, nil
+	return rows, m, err
 }
 
 func rateSource(s *engine.Session, rowsPerBatch int, advanceMs int) *engine.DataFrame {
@@ -141,8 +139,7 @@ func keyedTumbling(rowsPerBatch, batches int) (int64, measurement, error) {
 		WithWatermark("timestamp", "10 seconds").
 		GroupBy(F.Window(F.Col("timestamp"), "10 seconds"), F.Col("key")).
 		Agg(F.Sum("value").Alias("total"))
-	rows, m, _, err := rateQuery(s, df, batches, nil)
-	return rows, m, err
+	return rateQuery(s, df, batches, nil, nil)
 }
 
 // keyedTumblingHand is the same in a Go loop over the same values.
@@ -180,8 +177,7 @@ func overlap(size, slide string, rowsPerBatch, batches int) (int64, measurement,
 		WithWatermark("ts", "1 minute").
 		GroupBy(F.Window(F.Col("ts"), size, slide)).
 		Agg(F.Sum("price").Alias("sum"), F.Avg("price").Alias("avg"))
-	rows, m, _, err := rateQuery(s, df, batches, nil)
-	return rows, m, err
+	return rateQuery(s, df, batches, nil, nil)
 }
 
 type memSample struct {
@@ -202,9 +198,10 @@ func stateMemory(rowsPerBatch, batches, samples int) ([]memSample, error) {
 		GroupBy(F.Window(F.Col("timestamp"), "10 seconds"), F.Col("key")).
 		Agg(F.Sum("value").Alias("total"))
 	var out []memSample
-	every := max(1, batches/samples)
-	_, _, progress, err := rateQuery(s, df, batches, func(epoch int64, _ *engine.DataFrame) error {
-		if (epoch+1)%int64(every) != 0 {
+	state := map[int64][2]int64{} // sampled batch -> state rows, bytes
+	every := int64(max(1, batches/samples))
+	_, _, err := rateQuery(s, df, batches, func(epoch int64, _ *engine.DataFrame) error {
+		if (epoch+1)%every != 0 {
 			return nil
 		}
 		runtime.GC()
@@ -212,17 +209,16 @@ func stateMemory(rowsPerBatch, batches, samples int) ([]memSample, error) {
 		runtime.ReadMemStats(&ms)
 		out = append(out, memSample{batch: epoch, heap: ms.HeapAlloc})
 		return nil
+	}, func(p *engine.QueryProgress) {
+		if (p.BatchID+1)%every == 0 && len(p.StateOperators) > 0 {
+			state[p.BatchID] = [2]int64{p.StateOperators[0].NumRowsTotal, p.StateOperators[0].MemoryUsedBytes}
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	// The state operator's size after each sampled batch comes from its progress report.
 	for i, sm := range out {
-		for _, p := range progress {
-			if p.BatchID == sm.batch && len(p.StateOperators) > 0 {
-				out[i].stateRows, out[i].stateBytes = p.StateOperators[0].NumRowsTotal, p.StateOperators[0].MemoryUsedBytes
-			}
-		}
+		out[i].stateRows, out[i].stateBytes = state[sm.batch][0], state[sm.batch][1]
 	}
 	return out, nil
 }

@@ -217,7 +217,7 @@ func run(c config, stdout *os.File) bool {
 			fmt.Fprintf(w, "\nState memory, keyed tumbling sum with a 10 s watermark (%d batches x %d rows, 1000 keys):\n", c.stateBatches, c.stateRows)
 			fmt.Fprintf(w, "  %8s %12s %12s %14s\n", "batch", "heap MiB", "state rows", "state bytes")
 			for _, s := range samples {
-				fmt.Fprintf(w, "  %8d %12.1f %12d %14d\n", s.batch, float64(s.heap)/(1<<20), s.stateRows, s.stateBytes)
+				fmt.Fprintf(w, "  %8d %12.2f %12d %14d\n", s.batch, float64(s.heap)/(1<<20), s.stateRows, s.stateBytes)
 			}
 		}
 		w.Flush()

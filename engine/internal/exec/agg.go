@@ -212,10 +212,13 @@ func (o *aggOp) consume(b *batch.Batch, wm int64) error {
 				if ls+o.win.Size <= wm {
 					skip[i] = true
 				}
-				// Count each late (row, window) pair, as Spark drops expanded rows.
-				for s := ls; s+o.win.Size > ts; s -= o.win.Slide {
-					if s+o.win.Size <= wm {
-						o.dropped++
+				// Count each late (row, window) pair, as Spark drops expanded rows. Every
+				// window of ts ends after ts, so a row at or past the watermark has none.
+				if ts < wm {
+					for s := ls; s+o.win.Size > ts; s -= o.win.Slide {
+						if s+o.win.Size <= wm {
+							o.dropped++
+						}
 					}
 				}
 			}

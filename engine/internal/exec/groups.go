@@ -129,6 +129,8 @@ func (t *groupTable) assign(cols []*batch.Vector, n int, skip []bool, gids []int
 		}
 	case kindLong:
 		v := cols[0]
+		// Runs of one key (the panes of time-ordered rows) reuse the last lookup.
+		last, lastG := int64(0), int32(-1)
 		for i := 0; i < n; i++ {
 			if skip != nil && skip[i] {
 				gids[i] = -1
@@ -142,13 +144,19 @@ func (t *groupTable) assign(cols []*batch.Vector, n int, skip []bool, gids []int
 				gids[i] = t.nullID
 				continue
 			}
-			g, ok := t.i64Map[v.I64[i]]
+			k := v.I64[i]
+			if lastG >= 0 && k == last {
+				gids[i] = lastG
+				continue
+			}
+			g, ok := t.i64Map[k]
 			if !ok {
 				g = t.newSlot(cols, i)
-				t.i64Map[v.I64[i]] = g
+				t.i64Map[k] = g
 				created = append(created, g)
 			}
 			gids[i] = g
+			last, lastG = k, g
 		}
 	case kindInt:
 		v := cols[0]

@@ -746,6 +746,30 @@ func (c *compiler) timeFunc(name string, x *Call, args []*evaluator) (*evaluator
 			return nil, true, inputTypeErr(x, 0, "\"NUMERIC\"", e)
 		}
 		scale := map[string]float64{"timestamp_seconds": 1e6, "timestamp_millis": 1e3, "timestamp_micros": 1}[name]
+		if id := e.typ.ID(); id == types.LongID || id == types.IntegerID {
+			// Integral input, the usual case, is scaled column-wise without boxing.
+			mul := int64(scale)
+			return &evaluator{typ: types.TimestampType, nullable: true, node: x, fn: func(b *batch.Batch) (*batch.Vector, error) {
+				v, err := e.fn(b)
+				if err != nil {
+					return nil, err
+				}
+				out := newVec(types.TimestampType, b.N)
+				if id == types.LongID {
+					for r, a := range v.I64[:b.N] {
+						out.I64[r] = satMul(a, mul)
+					}
+				} else {
+					for r, a := range v.I32[:b.N] {
+						out.I64[r] = satMul(int64(a), mul)
+					}
+				}
+				if v.Nulls != nil {
+					out.Nulls = append([]bool(nil), v.Nulls[:b.N]...)
+				}
+				return out, nil
+			}}, true, nil
+		}
 		return c.rowFunc(x, types.TimestampType, []*evaluator{e}, func(a []any) any {
 			switch v := a[0].(type) {
 			case float64:

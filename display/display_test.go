@@ -488,3 +488,23 @@ func TestChartOfWindows(t *testing.T) {
 		t.Errorf("chart text %q, want %q", got, want)
 	}
 }
+
+// A query that has ended is shown once, in its final state, with nothing to follow.
+func TestLiveOfEndedQuery(t *testing.T) {
+	tgt := newRecorder("cell")
+	o := New(Options{Target: func() Target { return tgt }})
+	defer o.Close()
+	q := newFakeQuery()
+	q.stop(errors.New("boom"))
+	v := o.newView(q, nil)
+	if err := o.Display(v); err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+	if m := tgt.next(t); m.kind != "display" || !strings.Contains(m.data["text/plain"].(string), "Status: Failed: boom\n") {
+		t.Errorf("shown %+v", m)
+	}
+	if tgt.count() != 1 || q.listenerCount() != 0 {
+		t.Errorf("%d messages, %d listeners", tgt.count(), q.listenerCount())
+	}
+}

@@ -75,12 +75,15 @@ func (v *View) show(t Target) {
 		v.target = t
 	}
 	v.mu.Unlock()
-	var remove func()
-	if first {
-		remove = v.q.AddListener(v.observe)
+	if !first {
+		t.Display(v.bundle(), map[string]any{}, v.id)
+		return
 	}
-	t.Display(v.bundle(), map[string]any{}, v.id)
-	if first && !v.o.goLive(func(ctx context.Context) {
+	remove := v.q.AddListener(v.observe)
+	st := v.snapshot()
+	t.Display(v.render(st), map[string]any{}, v.id)
+	// A query that had ended when shown needs no updates.
+	if st.ended || !v.o.goLive(func(ctx context.Context) {
 		defer remove()
 		v.run(ctx)
 	}) {

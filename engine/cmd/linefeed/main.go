@@ -1,17 +1,20 @@
 // Command linefeed is a line server for the socket source, the tutorial's `nc -lk 9999`
-// for notebooks: it listens on a TCP port and writes lines to every connected client.
-// The lines come from a file, from standard input, or are sentences of random words; a
-// rate paces them. The first line of its output is the address it listens on (also
-// written to -addr-file), so a notebook can start it with %bg and read where to connect.
+// for notebooks: it listens on a TCP port and writes lines to the clients that connect.
+// The lines are the arguments, a file's lines, sentences of random words, or standard
+// input; a rate paces them. The first line of its output is the address it listens on
+// (also written to -addr-file), so a notebook can start it with %bg and read where to
+// connect.
 //
-//	linefeed -port 9999 -file lines.txt -rate 2     # a file's lines, two a second
-//	linefeed -port 9999 -file -                     # standard input, as nc -lk 9999
+//	linefeed -port 9999 "hello world" "hello China"  # these lines
+//	linefeed -port 9999 -file lines.txt -rate 2      # a file's lines, two a second
 //	linefeed -port 9999 -words "hello,spark,go" -rate 10 -seed 1
+//	linefeed -port 9999 -file -                      # standard input, as nc -lk 9999
 //
-// Lines start when the first client connects (none is lost before the query connects)
-// and go to every client connected at the time. When the input ends, connections stay
-// open, as nc's do, unless -close is given: clients then see the end of the stream and
-// a socket query ends cleanly.
+// Each client gets the lines from the start (every query reading the socket sees them
+// all), except with standard input, whose lines go to the clients connected when they
+// are read, starting when the first one connects. When the input ends, connections stay
+// open, as nc's do, unless -close is given: the client then sees the end of the stream
+// and a socket query ends cleanly (with standard input, linefeed then exits).
 package main
 
 import (
@@ -47,6 +50,7 @@ var defaultWords = []string{"hello", "world", "spark", "streaming", "go", "kafka
 // config is the parsed command line.
 type config struct {
 	addr      string
+	lines     []string // the lines given as arguments
 	file      string
 	words     []string
 	perLine   int
@@ -75,10 +79,7 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
-	if fs.NArg() > 0 {
-		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	c := config{addr: net.JoinHostPort(*host, strconv.Itoa(*port)), file: *file, perLine: *perLine, rate: *rate,
+	c := config{addr: net.JoinHostPort(*host, strconv.Itoa(*port)), lines: fs.Args(), file: *file, perLine: *perLine, rate: *rate,
 		count: *count, loop: *loop, closeDone: *closeDone, seed: *seed, addrFile: *addrFile}
 	if *words != "" {
 		for _, w := range strings.Split(*words, ",") {
@@ -93,8 +94,11 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	if c.file != "" && c.words != nil {
 		return config{}, errors.New("-file and -words exclude each other")
 	}
-	if c.loop && (c.file == "" || c.file == "-") {
-		return config{}, errors.New("-loop needs a -file to read again")
+	if len(c.lines) > 0 && (c.file != "" || c.words != nil) {
+		return config{}, fmt.Errorf("lines as arguments %q and -file or -words exclude each other", c.lines)
+	}
+	if c.loop && (c.file == "" && len(c.lines) == 0 || c.file == "-") {
+		return config{}, errors.New("-loop needs a -file or lines to send again")
 	}
 	if c.perLine < 1 {
 		return config{}, errors.New("-per-line must be at least 1")
@@ -104,25 +108,28 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.rate < 0 {
 		c.rate = 0
-		if c.file == "" {
+		if c.file == "" && len(c.lines) == 0 {
 			c.rate = 1
 		}
 	}
 	return c, nil
 }
 
-// run serves lines until the input ends (with -close), ctx ends, or something fails.
-// ready, when not nil, receives the listening address (for tests).
+// run serves lines until ctx ends, or, for standard input with -close, until the input
+// ends. ready, when not nil, receives the listening address (for tests).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, ready chan<- string) error {
 	cfg, err := parseArgs(args, stderr)
 	if err != nil {
 		return err
 	}
-	next, closeInput, err := openInput(cfg, stdin)
-	if err != nil {
-		return err
+	if cfg.file != "-" {
+		// Fail now on a file that cannot be read; each client opens it again.
+		_, closeInput, err := openInput(cfg, nil)
+		if err != nil {
+			return err
+		}
+		closeInput()
 	}
-	defer closeInput()
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listening (is something already on %s? try -port 0): %w", cfg.addr, err)
@@ -138,7 +145,100 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if ready != nil {
 		ready <- addr
 	}
-	h := newHub(ln, stderr)
+	if cfg.file == "-" {
+		return broadcastStdin(ctx, cfg, ln, stdin, stderr)
+	}
+	return serveEach(ctx, cfg, ln, stderr)
+}
+
+// serveEach gives every client its own copy of the input, until ctx ends.
+func serveEach(ctx context.Context, cfg config, ln net.Listener, log io.Writer) error {
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("accepting: %w", err)
+		}
+		fmt.Fprintf(log, "linefeed: client %s connected\n", conn.RemoteAddr())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			feed(ctx, cfg, conn, log)
+		}()
+	}
+}
+
+// feed writes the input's lines to one client, paced, then keeps the connection open
+// until the client leaves or ctx ends (or closes it at once with -close).
+func feed(ctx context.Context, cfg config, conn net.Conn, log io.Writer) {
+	defer conn.Close()
+	next, closeInput, err := openInput(cfg, nil)
+	if err != nil {
+		fmt.Fprintf(log, "linefeed: %v\n", err)
+		return
+	}
+	defer closeInput()
+	w := bufio.NewWriter(conn)
+	var tick <-chan time.Time
+	if cfg.rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
+		defer t.Stop()
+		tick = t.C
+	}
+	for sent := 0; cfg.count == 0 || sent < cfg.count; sent++ {
+		if tick != nil && sent > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick:
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		line, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			fmt.Fprintf(log, "linefeed: %v\n", err)
+			return
+		}
+		w.WriteString(line)
+		w.WriteByte('\n')
+		if err := w.Flush(); err != nil {
+			return // the client went away
+		}
+	}
+	if cfg.closeDone {
+		return
+	}
+	gone := make(chan struct{})
+	go func() {
+		// Reading sees the client leave; it ends when the connection is closed.
+		io.Copy(io.Discard, conn)
+		close(gone)
+	}()
+	select {
+	case <-ctx.Done():
+	case <-gone:
+	}
+	conn.Close()
+	<-gone
+}
+
+// broadcastStdin sends standard input's lines to every connected client.
+func broadcastStdin(ctx context.Context, cfg config, ln net.Listener, stdin io.Reader, log io.Writer) error {
+	next, _, err := openInput(cfg, stdin)
+	if err != nil {
+		return err
+	}
+	h := newHub(ln, log)
 	defer h.close()
 	go h.accept()
 
@@ -183,6 +283,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // openInput returns the function giving the next line (io.EOF at the end).
 func openInput(cfg config, stdin io.Reader) (next func() (string, error), closeFn func(), err error) {
+	if len(cfg.lines) > 0 {
+		i := 0
+		return func() (string, error) {
+			if i == len(cfg.lines) {
+				if !cfg.loop {
+					return "", io.EOF
+				}
+				i = 0
+			}
+			i++
+			return cfg.lines[i-1], nil
+		}, func() {}, nil
+	}
 	if cfg.file == "" {
 		words := cfg.words
 		if words == nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -102,14 +103,51 @@ func writeFile(t *testing.T, text string) string {
 	return p
 }
 
+// TestFileLines: every client gets the file's lines from the start.
 func TestFileLines(t *testing.T) {
 	p := writeFile(t, "hello world\nhello China\nhello Beijing\n")
-	addr, _, result := server(t, nil, "-file", p, "-close")
-	got := readAll(t, addr)
-	if want := []string{"hello world", "hello China", "hello Beijing"}; !slices.Equal(got, want) {
-		t.Fatalf("got %q, want %q", got, want)
+	addr, _, _ := server(t, nil, "-file", p, "-close")
+	for i := range 2 {
+		got := readAll(t, addr)
+		if want := []string{"hello world", "hello China", "hello Beijing"}; !slices.Equal(got, want) {
+			t.Fatalf("client %d got %q, want %q", i, got, want)
+		}
 	}
-	if err := <-result; err != nil {
+}
+
+func TestArgumentLines(t *testing.T) {
+	addr, _, _ := server(t, nil, "-close", "-loop", "-count", "3", "hello world", "hello China")
+	if got := readAll(t, addr); !slices.Equal(got, []string{"hello world", "hello China", "hello world"}) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+// TestConnectionStaysOpen: without -close the client keeps its connection after the
+// lines, as with nc; stopping linefeed closes it.
+func TestConnectionStaysOpen(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-port", "0", "one"}, nil, io.Discard, io.Discard, ready) }()
+	conn, err := net.Dial("tcp", <-ready)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	if line, err := r.ReadString('\n'); line != "one\n" || err != nil {
+		t.Fatalf("read %q, %v", line, err)
+	}
+	conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := r.ReadByte(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("after the lines: %v, want a read timeout", err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	cancel()
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Fatalf("after stopping: %v, want EOF", err)
+	}
+	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 }
@@ -190,10 +228,10 @@ func TestBadArguments(t *testing.T) {
 		want string
 	}{
 		{[]string{"-file", "f", "-words", "a"}, "-file and -words exclude each other"},
-		{[]string{"-loop"}, "-loop needs a -file to read again"},
+		{[]string{"-loop"}, "-loop needs a -file or lines to send again"},
+		{[]string{"-file", "f", "a line"}, `lines as arguments ["a line"] and -file or -words exclude each other`},
 		{[]string{"-per-line", "0"}, "-per-line must be at least 1"},
 		{[]string{"-words", " , "}, "-words has no word"},
-		{[]string{"extra"}, `unexpected arguments ["extra"]`},
 		{[]string{"-file", filepath.Join(t.TempDir(), "missing")}, "no such file or directory"},
 	} {
 		err := run(context.Background(), c.args, nil, io.Discard, io.Discard, nil)
@@ -232,9 +270,7 @@ func TestFeedsAContinuousSocketQuery(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 
-	// The same with a continuous trigger (map-like operations only).
-	addr, _, _ = server(t, nil, "-file", p, "-close")
-	_, port, _ = net.SplitHostPort(addr)
+	// The same lines again, to a continuous query (map-like operations only).
 	got = nil
 	lines = s.ReadStream().Format("socket").Option("host", host).Option("port", port).Load()
 	q, err = lines.SelectExpr("upper(value) AS line").WriteStream().Foreach(func(r engine.Row) error {

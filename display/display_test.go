@@ -15,7 +15,7 @@ import (
 	T "github.com/runnel-go/runnel/engine/types"
 )
 
-func newSession(t *testing.T) *engine.Session {
+func newSession(t testing.TB) *engine.Session {
 	t.Helper()
 	s := engine.NewSession()
 	s.Conf().Set("spark.sql.session.timeZone", "UTC")

@@ -1,6 +1,11 @@
 // Package reliability holds the fault, bad-input, crash and load tests of issue 8 that span
 // packages: they drive the engine through its public API (and the kernel through its
-// binary, in the test_*.py files next to this one).
+// binary, in the test_*.py files next to this one, which tests/run_all.sh runs).
+//
+// Everything runs in `go test ./...` within a bounded time (about 40 s on 2 cores). The
+// concurrent-queries test runs 15 s; for a soak, give it a Go duration:
+//
+//	RUNNEL_SOAK=30m go test -run TestTwentyConcurrentQueries -timeout 0 ./tests/reliability
 package reliability
 
 import (

@@ -7,6 +7,11 @@
 // last run stopped, and reports Spark's progress and status. A Manager is the session's
 // StreamingQueryManager.
 //
+// A query with the Continuous trigger runs the continuous driver instead (continuous.go,
+// Spark's ContinuousExecution): reader goroutines push rows through the executor into the
+// sink as they arrive, and each checkpoint interval commits an epoch (at-least-once).
+// Either way, a sink that is an io.Closer is closed when the query ends.
+//
 // The package knows nothing of plans or DataFrames: the engine builds the Executor from
 // the analyzed plan and the sinks from the writer's options.
 package runtime

@@ -271,3 +271,76 @@ func TestContinuousStopIsPromptAndLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 }
+
+// TestContinuousSocketToConsoleAndMemory: epochs without rows print an empty table, as
+// Spark's console does in continuous mode, and the memory sink gets every row.
+func TestContinuousSocketToConsoleAndMemory(t *testing.T) {
+	s, out := newSession(t)
+	srv := newLineServer(t)
+	words := socketStream(t, s, srv).SelectExpr("value AS word", "length(value) AS len")
+	console, err := words.WriteStream().Format("console").Trigger(engine.Continuous("50 milliseconds")).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := newLineServer(t)
+	memory, err := socketStream(t, s, srv2).WriteStream().Format("memory").QueryName("lines").
+		Trigger(engine.Continuous("50 milliseconds")).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"spark", "go"} {
+		srv.lines <- w
+		srv2.lines <- w
+	}
+	for _, q := range []*engine.StreamingQuery{console, memory} {
+		for read := int64(0); read < 2; {
+			read = 0
+			for _, p := range q.RecentProgress() {
+				read += p.NumInputRows
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		// One more epoch, with no row.
+		last := q.LastProgress().BatchID
+		for q.LastProgress().BatchID < last+1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := q.Stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectTable(t, s.SQL("SELECT * FROM lines"), `
++-----+
+|value|
++-----+
+|spark|
+|   go|
++-----+
+`)
+	text := out.String()
+	heads := batchHeader.FindAllStringSubmatchIndex(text, -1)
+	const empty = "+----+---+\n|word|len|\n+----+---+\n+----+---+\n\n"
+	var rows []string
+	for i, h := range heads {
+		end := len(text)
+		if i+1 < len(heads) {
+			end = heads[i+1][0]
+		}
+		body := text[h[1]:end]
+		if body == empty {
+			continue
+		}
+		lines := strings.Split(body, "\n")
+		if strings.Join(lines[:3], "\n") != "+-----+---+\n| word|len|\n+-----+---+" {
+			t.Fatalf("batch %d:\n%s", i, body)
+		}
+		for _, l := range lines[3:] {
+			if strings.HasPrefix(l, "|") {
+				rows = append(rows, l)
+			}
+		}
+	}
+	if !slices.Equal(rows, []string{"|spark|  5|", "|   go|  2|"}) || !strings.HasSuffix(text, empty) {
+		t.Fatalf("rows %q in:\n%s", rows, text)
+	}
+}

@@ -186,6 +186,19 @@ q, err := counts.WriteStream().OutputMode("complete").QueryName("wc").ForeachBat
 		t.Fatalf("live view %+v", live)
 	}
 
+	// display.Live and display.LineChart as a cell's value: shown with their own ids.
+	views := d.k.newPub("views")
+	if res := d.exec(views, "import \"github.com/runnel-go/runnel/display\"\ndisplay.Live(q)"); res.Data != nil {
+		t.Errorf("display.Live(q) made an execute_result %v", res.Data)
+	}
+	if m := views.next(t, "display"); m.id == "" || m.id == live.id || !strings.Contains(m.data["text/plain"].(string), "Query: wc") {
+		t.Errorf("display.Live sent %+v", m)
+	}
+	d.exec(views, "display.LineChart(q, \"count\", \"count\")")
+	if m := views.next(t, "display"); m.id == "" || !strings.HasPrefix(m.data["image/svg+xml"].(string), "<svg ") {
+		t.Errorf("display.LineChart sent %+v", m)
+	}
+
 	// (yaegi cannot compile "_, err := f()" in a top-level loop: a function does it)
 	d.exec(d.k.newPub("helper"), "import (\"os\"; \"time\")\nfunc exists(path string) bool { _, err := os.Stat(path); return err == nil }")
 	b := d.k.newPub("B")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/runnel-go/runnel/engine"
@@ -202,7 +203,7 @@ func failingAt(epoch int64) func(*engine.DataFrame, int64) error {
 // source's log) that is then deleted or made unreadable fails the re-run of the batch
 // with an error naming the file; ignoreMissingFiles and ignoreCorruptFiles skip it.
 func TestFileGoneOrUnreadableAfterListing(t *testing.T) {
-	for _, fault := range []string{"deleted", "unreadable"} {
+	for _, fault := range []string{"deleted", "unreadable", "fifo"} {
 		t.Run(fault, func(t *testing.T) {
 			dir, cp := t.TempDir(), filepath.Join(t.TempDir(), "cp")
 			writeAt(t, dir, "a.csv", []byte("1\n"), 0)
@@ -232,6 +233,15 @@ func TestFileGoneOrUnreadableAfterListing(t *testing.T) {
 			case "unreadable":
 				makeUnreadable(t, victim)
 				want, skip = victim, "ignoreCorruptFiles"
+			case "fifo":
+				// A named pipe without a writer: opening it for reading would block for ever.
+				if err := os.Remove(victim); err != nil {
+					t.Fatal(err)
+				}
+				if err := syscall.Mkfifo(victim, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				want, skip = "open "+victim+": not a regular file", "ignoreCorruptFiles"
 			}
 			_, err = runToEnd(t, read(""), cp)
 			if err == nil || !strings.Contains(err.Error(), want) {

@@ -138,6 +138,12 @@ func (r *Reader) Schema() *types.StructType { return r.schema }
 
 // ReadFile parses one file. A missing file is an error wrapping fs.ErrNotExist.
 func (r *Reader) ReadFile(path string) ([]*batch.Batch, error) {
+	// A path listed as a file may since have become something else: opening a named pipe
+	// would block the query for ever, so a pipe, socket or device is an error. (A
+	// directory fails on its own: reading it is EISDIR.)
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, fmt.Errorf("reading %s: %w", path, &fs.PathError{Op: "open", Path: path, Err: errNotRegular})
+	}
 	if r.parquet != nil {
 		bs, err := r.parquet.readFile(path, r.batchRows)
 		if err != nil && r.ignoreCorrupt && !errors.Is(err, fs.ErrNotExist) {
@@ -154,6 +160,8 @@ func (r *Reader) ReadFile(path string) ([]*batch.Batch, error) {
 	}
 	return r.readChunks(path)
 }
+
+var errNotRegular = errors.New("not a regular file")
 
 // chunkSize is how much of a line-based file is parsed at once: big files are not held
 // in memory whole, and each chunk's text is shared only by the rows parsed from it.

@@ -27,6 +27,7 @@ TABLE = (
     "| beta|    1|\n"
     "|gamma|    2|\n"
     "+-----+-----+\n"
+    "\n"  # Show's println
 )
 
 

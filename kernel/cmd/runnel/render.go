@@ -36,7 +36,9 @@ func setupDisplay(session func() *interp.Session) (render func(reflect.Value) (k
 		if !ok {
 			return false // printed to a writer of its own: plain text there
 		}
-		pub.Display(kernel.MIMEBundle(display.TableOf(df.Shown()).MIMEBundle()), map[string]any{}, "")
+		b := kernel.MIMEBundle(display.TableOf(df.Shown()).MIMEBundle())
+		b["text/plain"] = text // exactly what Show prints, the newline of println included
+		pub.Display(b, map[string]any{}, "")
 		return true
 	})
 	render = func(v reflect.Value) (kernel.MIMEBundle, bool) {

@@ -133,7 +133,7 @@ func TestDataFrameRendering(t *testing.T) {
 	show.mu.Lock()
 	msgs := show.msgs
 	show.mu.Unlock()
-	if len(msgs) != 1 || msgs[0].kind != "display" || msgs[0].data["text/html"] != tableHTML || msgs[0].data["text/plain"] != tableText {
+	if len(msgs) != 1 || msgs[0].kind != "display" || msgs[0].data["text/html"] != tableHTML || msgs[0].data["text/plain"] != tableText+"\n" {
 		t.Errorf("Show sent %+v", msgs)
 	}
 	res = d.exec(d.k.newPub("table"), "import \"github.com/runnel-go/runnel/display\"\ndisplay.Table(counts, 1)")
@@ -173,7 +173,7 @@ q, err := counts.WriteStream().OutputMode("complete").QueryName("wc").ForeachBat
 	if m := a.next(t, "stream"); m.text != "Batch: 0\n" {
 		t.Errorf("A got %q", m.text)
 	}
-	if m := a.next(t, "display"); m.data["text/plain"] != tableText {
+	if m := a.next(t, "display"); m.data["text/plain"] != tableText+"\n" {
 		t.Errorf("A got %+v", m)
 	}
 	c := d.k.newPub("C")

@@ -39,7 +39,8 @@ func SetCallbackHook(hook func(w io.Writer, call func())) {
 
 // SetShowHook sets a function that Show calls with the writer it would print to, the
 // DataFrame and Spark's text table; when it returns true it has displayed the table (for
-// example as HTML and text in a notebook) and Show prints nothing. nil removes the hook.
+// example as HTML and text in a notebook) and Show prints nothing. The DataFrame's Shown
+// holds the cells of the text, from the same evaluation. nil removes the hook.
 func SetShowHook(hook func(w io.Writer, df *DataFrame, text string) bool) {
 	hooks.Lock()
 	defer hooks.Unlock()

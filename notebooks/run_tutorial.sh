@@ -4,7 +4,8 @@
 #      /usr/bin/python3, not on a pyenv python3 first on PATH);
 #   2. builds and installs the Runnel kernel for the current user (go run ./install);
 #   3. executes notebooks/tutorial.ipynb headless into notebooks/out/tutorial.ipynb and
-#      exports it as notebooks/out/tutorial.html.
+#      exports it as notebooks/out/tutorial.html (the notebook works in a temporary
+#      directory of its own and removes it at the end).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,8 +43,11 @@ cat <<MSG
 Done.
   executed notebook: notebooks/out/tutorial.ipynb
   HTML export:       notebooks/out/tutorial.html
-Open it interactively with:
-  jupyter notebook notebooks/tutorial.ipynb      # then pick the "Go (Runnel)" kernel
+Open the notebooks interactively (they name their kernel, "Go (Runnel)"; open them from
+this repository, with go on PATH: they build and run Go programs):
+  jupyter notebook notebooks/tutorial.ipynb       # Jupyter Notebook (Debian's python3-notebook)
+  jupyter lab notebooks/tutorial.ipynb            # or JupyterLab, where it is installed
+  jupyter notebook notebooks/bitcoin-dashboard.ipynb   # the live dashboard
 or a console:
   jupyter console --kernel runnel
 MSG

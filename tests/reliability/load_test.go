@@ -47,6 +47,9 @@ func TestTenMillionRowsThroughOneQuery(t *testing.T) {
 	const target = 10_000_000
 	check := leakCheck(t, 32<<20)
 	s := engine.NewSession()
+	// Stop waits for the batch in progress (millions of rows: slow on a loaded machine or
+	// under -race) rather than giving up after the default 5 s.
+	s.Conf().Set("spark.sql.streaming.stopTimeout", "120000")
 	rate := s.ReadStream().Format("rate").Option("rowsPerSecond", 5_000_000).Load()
 	agg := rate.SelectExpr("value % 7 AS k", "value").GroupBy("k").
 		Agg(F.Count("*").Alias("n"), F.Sum("value").Alias("s"), F.Max("value").Alias("m"))

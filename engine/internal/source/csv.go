@@ -95,6 +95,9 @@ func (t *tokenizer) next(s string, i int) (end int, raw string, isRecord bool) {
 	n := len(s)
 	start := i
 	t.fields = t.fields[:0]
+	// lineEnd is the first '\n' at or after the position it was found from (n if none),
+	// valid while the scan has not passed it (a quoted field may span lines).
+	lineEnd := -1
 	// Blank lines and comment lines are skipped, as univocity does.
 	if s[i] == '\n' {
 		return i + 1, "", false
@@ -121,13 +124,17 @@ func (t *tokenizer) next(s string, i int) (end int, raw string, isRecord bool) {
 		} else {
 			j := i
 			if len(t.sep) == 1 {
-				sep := t.sep0
-				for j < n {
-					c := s[j]
-					if c == sep || c == '\n' {
-						break
+				// The field ends at the separator or the line end, whichever comes
+				// first; both are found with IndexByte, the line end once per line.
+				if i > lineEnd {
+					lineEnd = n
+					if k := strings.IndexByte(s[i:], '\n'); k >= 0 {
+						lineEnd = i + k
 					}
-					j++
+				}
+				j = lineEnd
+				if k := strings.IndexByte(s[i:lineEnd], t.sep0); k >= 0 {
+					j = i + k
 				}
 			} else {
 				for j < n && s[j] != '\n' && !(s[j] == t.sep0 && strings.HasPrefix(s[j:], t.sep)) {

@@ -406,8 +406,13 @@ func TestChartKeepsLastPoints(t *testing.T) {
 func TestLiveRealQuery(t *testing.T) {
 	s := newSession(t)
 	dir := t.TempDir()
+	// Files are written aside and renamed: the source must not see one empty.
 	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		aside := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(aside, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(aside, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}

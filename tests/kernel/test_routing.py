@@ -130,13 +130,16 @@ class RoutingTests(unittest.TestCase):
             "func exists(path string) bool { _, err := os.Stat(path); return err == nil }"
         )
         cell_b = self.kc.execute(
+            'fmt.Println("B running")\n'
             "for i := 0; i < 1200 && !exists(`%s`); i++ {\n"
             "\ttime.Sleep(25 * time.Millisecond)\n"
             "}\n"
             'fmt.Println("B done")' % self.stop_file
         )
         self.read_until(
-            lambda m: m["parent_header"].get("msg_id") == cell_b and m["msg_type"] == "execute_input",
+            lambda m: m["parent_header"].get("msg_id") == cell_b
+            and m["msg_type"] == "stream"
+            and m["content"]["text"] == "B running\n",
             "cell B running",
         )
         self.write("2.txt", "gamma gamma\n")
@@ -174,7 +177,7 @@ class RoutingTests(unittest.TestCase):
         # B's own output is only what B printed; the query's went to A.
         self.assertEqual(
             [(m["msg_type"], m["content"].get("text")) for m in self.of(cell_b) if m["msg_type"] in ("stream", "display_data")],
-            [("stream", "B done\n")],
+            [("stream", "B running\n"), ("stream", "B done\n")],
         )
         for m in self.of(cell_b, "update_display_data"):
             self.assertEqual(m["content"]["transient"]["display_id"], display_id)

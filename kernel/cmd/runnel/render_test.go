@@ -206,23 +206,34 @@ q, err := counts.WriteStream().OutputMode("complete").QueryName("wc").ForeachBat
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		d.exec(b, `for i := 0; i < 400 && !exists(`+"`"+stop+"`"+`); i++ {
+		d.exec(b, `fmt.Println("B running")
+for i := 0; i < 400 && !exists(`+"`"+stop+"`"+`); i++ {
 	time.Sleep(25 * time.Millisecond)
 }
 q.Stop()`)
 	}()
-	if err := os.WriteFile(filepath.Join(dir, "2.txt"), []byte("c\n"), 0o644); err != nil {
+	// Batch 1 must end while B runs.
+	if m := b.next(t, "stream"); m.text != "B running\n" {
+		t.Fatalf("B printed %q", m.text)
+	}
+	// Written aside and renamed: the source must not see the file empty.
+	aside := filepath.Join(t.TempDir(), "2.txt")
+	if err := os.WriteFile(aside, []byte("c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(aside, filepath.Join(dir, "2.txt")); err != nil {
 		t.Fatal(err)
 	}
 	if m := a.next(t, "stream"); m.text != "Batch: 1\n" {
 		t.Errorf("A got %q", m.text)
 	}
 	a.next(t, "display")
+	// Each view (this one, display.Live's and the chart) is updated through B.
 	up := b.next(t, "update")
-	for !strings.Contains(up.data["text/plain"].(string), "Batch: 1 ") {
+	for up.id != live.id || !strings.Contains(up.data["text/plain"].(string), "Batch: 1 ") {
 		up = b.next(t, "update")
 	}
-	if up.id != live.id || !strings.Contains(up.data["text/plain"].(string), "|   c|    1|") {
+	if !strings.Contains(up.data["text/plain"].(string), "|   c|    1|") {
 		t.Errorf("update through B: %+v", up)
 	}
 	if err := os.WriteFile(stop, nil, 0o644); err != nil {
@@ -241,11 +252,11 @@ q.Stop()`)
 			t.Fatal("no final update")
 		}
 	}
-	// B got only updates: the query's output stayed in A.
+	// B got only updates and its own line: the query's output stayed in A.
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, m := range b.msgs {
-		if m.kind != "update" {
+		if m.kind != "update" && m.text != "B running\n" {
 			t.Errorf("B got %+v", m)
 		}
 	}

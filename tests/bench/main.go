@@ -48,7 +48,7 @@ func main() {
 	flag.IntVar(&c.rows, "rows", 1_000_000, "trades in the trading workload")
 	flag.IntVar(&c.files, "files", 40, "files the trades are split into (per format)")
 	flag.IntVar(&c.perTrigger, "per-trigger", 10, "maxFilesPerTrigger: files per micro-batch")
-	flag.IntVar(&c.reps, "reps", 2, "runs of each trading measurement; the fastest counts")
+	flag.IntVar(&c.reps, "reps", 3, "runs of each trading measurement; the fastest counts")
 	flag.IntVar(&c.latencyFiles, "latency-files", 150, "files for the arrival latency")
 	flag.IntVar(&c.keyedRows, "keyed-rows", 500_000, "rows per batch of the keyed tumbling sum")
 	flag.IntVar(&c.keyedBatches, "keyed-batches", 20, "batches of the keyed tumbling sum")

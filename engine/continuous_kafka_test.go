@@ -205,3 +205,21 @@ func TestKafkaSinkProducerIsClosed(t *testing.T) {
 		t.Errorf("continuous: %d goroutines after Stop, %d before", g, before)
 	}
 }
+
+// TestContinuousKafkaDataLoss: a start offset past the end of a partition fails the
+// query under failOnDataLoss (the default), as the position no longer exists.
+func TestContinuousKafkaDataLoss(t *testing.T) {
+	k := newKafkaFixture(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "in"))
+	k.produce(t, "in", "a")
+	s, _ := newSession(t)
+	q, err := s.ReadStream().Format("kafka").Option("kafka.bootstrap.servers", k.addrs).Option("assign", `{"in":[0]}`).
+		Option("startingOffsets", `{"in":{"0":5}}`).Load().
+		WriteStream().Foreach(func(engine.Row) error { return nil }).Trigger(engine.Continuous("1 second")).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = q.AwaitTermination()
+	if err == nil || !strings.Contains(err.Error(), "kafka source: reading in-0: OFFSET_OUT_OF_RANGE") {
+		t.Fatalf("got %v", err)
+	}
+}

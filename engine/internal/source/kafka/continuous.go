@@ -19,7 +19,9 @@ var _ source.ContinuousStream = (*Source)(nil)
 // ContinuousReaders implements source.ContinuousStream (Spark's KafkaContinuousStream):
 // one reader for all the assigned partitions, a franz-go consumer positioned at start
 // whose long-polling fetches return records as soon as brokers have them. Partitions are
-// those assigned at start; ones added later are not picked up.
+// those assigned at start; ones added later are not picked up. With failOnDataLoss (the
+// default) an offset out of range fails the query; without, reading resumes at the
+// earliest offset.
 func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]source.PartitionReader, error) {
 	from, err := s.resolveStart(ctx, start)
 	if err != nil {
@@ -57,6 +59,11 @@ func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]
 	// The Java consumer's fetch.max.wait.ms: a fetch returns as soon as a record arrives,
 	// and an idle one is not held by the broker past a closed consumer for long.
 	opts = append(opts, kgo.ConsumePartitions(consume), kgo.FetchMaxWait(500*time.Millisecond))
+	if s.cfg.failOnDataLoss {
+		// A position that is gone (retention, or a start past the end) fails the query
+		// instead of silently skipping to the earliest record.
+		opts = append(opts, kgo.ConsumeResetOffset(kgo.NoResetOffset()))
+	}
 	if s.cfg.committed {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}

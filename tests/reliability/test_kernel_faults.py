@@ -47,9 +47,10 @@ class KernelTestCase(unittest.TestCase):
                 except queue.Empty:
                     break
 
-    def run_cell(self, code, interrupt_after_input=None):
+    def run_cell(self, code, interrupt_on_output=None):
         """Executes code; returns (reply content, [(msg_type, content)] of this cell,
-        [(msg_type, content, parent msg_id)] of other cells seen meanwhile)."""
+        [(msg_type, content, parent msg_id)] of other cells seen meanwhile). With
+        interrupt_on_output, interrupts the kernel once the cell prints that text."""
         msg_id = self.kc.execute(code)
         outs, others = [], []
         while True:
@@ -58,8 +59,7 @@ class KernelTestCase(unittest.TestCase):
             if parent != msg_id:
                 others.append((m["msg_type"], m["content"], parent))
                 continue
-            if m["msg_type"] == "execute_input" and interrupt_after_input is not None:
-                time.sleep(interrupt_after_input)
+            if m["msg_type"] == "stream" and interrupt_on_output and interrupt_on_output in m["content"]["text"]:
                 self.km.interrupt_kernel()
             if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
                 break
@@ -143,7 +143,7 @@ class BadCodeTests(KernelTestCase):
             "    for {}\n"
             "}).Start()\n"
             "spin.AwaitTermination()",
-            interrupt_after_input=1.0,
+            interrupt_on_output="batch 0\n",
         )
         self.assertEqual(content["status"], "error")
         self.assertEqual(content["ename"], "Interrupted")
@@ -154,13 +154,17 @@ class BadCodeTests(KernelTestCase):
 
     def test_endless_loop_in_foreach_batch_of_a_finished_cell(self):
         # The cell that started the query has ended when the loop starts: Stop still
-        # returns, after spark.sql.streaming.stopTimeout, with Spark's error. (The loop's
-        # goroutine cannot be killed: it keeps running until the kernel restarts.)
+        # returns, after spark.sql.streaming.stopTimeout, with Spark's error. The loop's
+        # goroutine cannot be killed (an interrupt reaches only running cells): it would
+        # spin until the kernel restarts. Here it watches a variable that a later cell
+        # sets, so the test can end it and see the query finish.
         self.result(
             "stuck := make(chan bool, 1)\n"
+            "release := false\n"
             "bg, _ := df.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {\n"
             "    stuck <- true\n"
-            "    for {}\n"
+            "    for !release {}\n"
+            "    return nil\n"
             "}).Start()\n"
             "<-stuck"
         )
@@ -169,6 +173,9 @@ class BadCodeTests(KernelTestCase):
         self.assertIn("failed to stop within 1000 milliseconds (specified by spark.sql.streaming.stopTimeout)",
                       content["evalue"])
         self.assert_alive()
+        self.assertEqual(self.result("bg.IsActive()"), "true")
+        self.assertEqual(self.result("release = true\nbg.AwaitTermination() == nil"), "true")
+        self.assertEqual(self.result("bg.IsActive()"), "false")
         # Other queries still run in the same session.
         self.assertEqual(self.result(
             "n := int64(0)\n"

@@ -14,11 +14,36 @@ const (
 	kindString
 	kindLong
 	kindInt
+	kindPair // two integral keys (long, timestamp, integer, date): a window pane and a key
 	kindComposite
 )
 
+// pairKey is a kindPair key: both values widened to int64, and which are null.
+type pairKey struct {
+	a, b  int64
+	nulls uint8
+}
+
+func integral(t types.DataType) bool {
+	switch t.ID() {
+	case types.LongID, types.TimestampID, types.IntegerID, types.DateID:
+		return true
+	}
+	return false
+}
+
+// intAt reads row i of an integral vector as int64 (0 for null).
+func intAt(v *batch.Vector, i int) int64 {
+	switch v.Type.ID() {
+	case types.IntegerID, types.DateID:
+		return int64(v.I32[i])
+	}
+	return v.I64[i]
+}
+
 // groupTable maps grouping keys to dense group slots. A single string, long/timestamp or
-// integer/date key uses a map on that Go type; other keys are encoded to bytes. Key values
+// integer/date key uses a map on that Go type, two integral keys a map on the pair;
+// other keys are encoded to bytes. Key values
 // are kept column by column, one row per slot; evicted slots are reused.
 type groupTable struct {
 	kind    keyKind
@@ -26,6 +51,7 @@ type groupTable struct {
 	strMap  map[string]int32
 	i64Map  map[int64]int32
 	i32Map  map[int32]int32
+	pairMap map[pairKey]int32
 	nullID  int32 // slot of the null key for single-key tables, -1 if none
 	free    []int32
 	live    []bool
@@ -51,11 +77,30 @@ func newGroupTable(keyTypes []types.DataType) *groupTable {
 	case len(keyTypes) == 1 && (keyTypes[0].ID() == types.IntegerID || keyTypes[0].ID() == types.DateID):
 		t.kind = kindInt
 		t.i32Map = map[int32]int32{}
+	case len(keyTypes) == 2 && integral(keyTypes[0]) && integral(keyTypes[1]):
+		t.kind = kindPair
+		t.pairMap = map[pairKey]int32{}
 	default:
 		t.kind = kindComposite
 		t.strMap = map[string]int32{}
 	}
 	return t
+}
+
+// pairOf is the kindPair key of row i of vectors a and b.
+func pairOf(a, b *batch.Vector, i int) pairKey {
+	var k pairKey
+	if a.IsNull(i) {
+		k.nulls = 1
+	} else {
+		k.a = intAt(a, i)
+	}
+	if b.IsNull(i) {
+		k.nulls |= 2
+	} else {
+		k.b = intAt(b, i)
+	}
+	return k
 }
 
 // slots is the number of slots ever allocated (live or free).
@@ -181,6 +226,28 @@ func (t *groupTable) assign(cols []*batch.Vector, n int, skip []bool, gids []int
 			}
 			gids[i] = g
 		}
+	case kindPair:
+		a, b := cols[0], cols[1]
+		last, lastG := pairKey{}, int32(-1)
+		for i := 0; i < n; i++ {
+			if skip != nil && skip[i] {
+				gids[i] = -1
+				continue
+			}
+			k := pairOf(a, b, i)
+			if lastG >= 0 && k == last {
+				gids[i] = lastG
+				continue
+			}
+			g, ok := t.pairMap[k]
+			if !ok {
+				g = t.newSlot(cols, i)
+				t.pairMap[k] = g
+				created = append(created, g)
+			}
+			gids[i] = g
+			last, lastG = k, g
+		}
 	case kindComposite:
 		for i := 0; i < n; i++ {
 			if skip != nil && skip[i] {
@@ -212,6 +279,16 @@ func (t *groupTable) lookupWith(g int32, col int, x int64) int32 {
 			return s
 		}
 		return -1
+	case kindPair:
+		k := pairOf(t.keys[0], t.keys[1], int(g))
+		if col == 0 {
+			k.a, k.nulls = x, k.nulls&^1
+		} else {
+			k.b, k.nulls = x, k.nulls&^2
+		}
+		if s, ok := t.pairMap[k]; ok {
+			return s
+		}
 	case kindComposite:
 		t.buf = t.buf[:0]
 		for k, c := range t.keys {
@@ -263,6 +340,8 @@ func (t *groupTable) remove(g int32) {
 		} else {
 			delete(t.i32Map, t.keys[0].I32[g])
 		}
+	case kindPair:
+		delete(t.pairMap, pairOf(t.keys[0], t.keys[1], int(g)))
 	case kindComposite:
 		t.buf = t.buf[:0]
 		for _, c := range t.keys {

@@ -710,11 +710,58 @@ func parseDate(s string) (int32, bool) {
 	return civilDays(y, time.Month(m), d), true
 }
 
+// parseTimestampFixed is parseTimestamp's fast path for the common layout
+// yyyy-mm-dd hh:mm:ss[.f...] (a space or T in the middle, up to 9 fraction digits, no
+// zone); ok is false for anything else, which the general parser then reads.
+func parseTimestampFixed(s string, loc *time.Location) (int64, bool) {
+	if len(s) < 19 || len(s) > 29 || s[4] != '-' || s[7] != '-' || (s[10] != ' ' && s[10] != 'T') ||
+		s[13] != ':' || s[16] != ':' || (len(s) > 19 && (s[19] != '.' || len(s) == 20)) {
+		return 0, false
+	}
+	var f [6]int
+	for k, at := range [6]int{0, 5, 8, 11, 14, 17} {
+		w := 2
+		if k == 0 {
+			w = 4
+		}
+		for _, c := range []byte(s[at : at+w]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			f[k] = f[k]*10 + int(c-'0')
+		}
+	}
+	y, mo, d, h, mi, sec := f[0], f[1], f[2], f[3], f[4], f[5]
+	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
+		return 0, false
+	}
+	nanos := 0
+	if len(s) > 19 {
+		for _, c := range []byte(s[20:]) {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			nanos = nanos*10 + int(c-'0')
+		}
+		for k := len(s) - 20; k < 9; k++ {
+			nanos *= 10
+		}
+	}
+	if loc == time.UTC {
+		return daysFromCivil(int64(y), int64(mo), int64(d))*86_400_000_000 +
+			int64(h*3600+mi*60+sec)*1_000_000 + int64(nanos/1000), true
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, nanos/1000*1000, loc).UnixMicro(), true
+}
+
 // parseTimestamp is Spark's string to timestamp: a date as parseDate takes it, then
 // optionally ' ' or 'T' and [h]h:[m]m[:[s]s[.fraction]] and a zone (Z, +hh:mm, UTC,
 // a region id, possibly after a space). Without a zone the text is local time in loc.
 func parseTimestamp(s string, loc *time.Location, zones *zoneCache) (int64, bool) {
 	s = trimAll(s)
+	if us, ok := parseTimestampFixed(s, loc); ok {
+		return us, true
+	}
 	y, mo, d, i, ok := parseDateParts(s)
 	if !ok {
 		return 0, false

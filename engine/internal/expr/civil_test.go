@@ -35,3 +35,39 @@ func TestCivilArithmeticMatchesTimeDate(t *testing.T) {
 		}
 	}
 }
+
+// The fixed-layout fast path gives what the general parser gives, and declines the rest.
+func TestParseTimestampFixed(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, s := range []string{"2020-12-21 08:11:23", "2020-12-21T08:11:23.1", "2020-12-21 08:11:23.123456789",
+		"2024-02-29 23:59:59.999999", "1900-03-01 00:00:00.5"} {
+		for _, loc := range []*time.Location{time.UTC, ny} {
+			got, ok := parseTimestampFixed(s, loc)
+			if !ok {
+				t.Fatalf("%q declined", s)
+			}
+			want := time.Date(atoi(s[0:4]), time.Month(atoi(s[5:7])), atoi(s[8:10]), atoi(s[11:13]), atoi(s[14:16]), atoi(s[17:19]), 0, loc).UnixMicro()
+			if len(s) > 20 {
+				frac := s[20:] + "000000"
+				want += int64(atoi(frac[:6]))
+			}
+			if got != want {
+				t.Fatalf("%q in %v: %d, want %d", s, loc, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"2020-12-21 08:11", "2020-12-21 08:11:23.", "2020-12-21 08:11:23Z", "2023-02-29 00:00:00",
+		"2020-13-01 00:00:00", "2020-12-21 24:00:00", "2020-1-21 08:11:23", "2020-12-21 08:11:23.1234567890"} {
+		if _, ok := parseTimestampFixed(s, time.UTC); ok {
+			t.Fatalf("%q accepted", s)
+		}
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

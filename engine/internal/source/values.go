@@ -211,21 +211,24 @@ func fastDecimal(s string) (float64, bool) {
 		return 0, false
 	}
 	var mant uint64
-	digits, frac, dot := 0, 0, false
+	dot := -1
 	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			mant = mant*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
+		if d := s[i] - '0'; d <= 9 {
+			mant = mant*10 + uint64(d)
+			continue
+		}
+		if s[i] != '.' || dot >= 0 {
 			return 0, false
 		}
+		dot = i
+	}
+	digits, frac := len(s), 0
+	if neg {
+		digits--
+	}
+	if dot >= 0 {
+		digits--
+		frac = len(s) - dot - 1
 	}
 	if digits == 0 || digits > 15 {
 		return 0, false

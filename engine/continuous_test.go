@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/runnel-go/runnel/engine"
 	T "github.com/runnel-go/runnel/engine/types"
 )
@@ -239,8 +241,16 @@ func TestContinuousRateToConsole(t *testing.T) {
 func TestContinuousStopIsPromptAndLeavesNoGoroutine(t *testing.T) {
 	s, _ := newSession(t)
 	srv := newLineServer(t)
+	k := newKafkaFixture(t, kfake.NumBrokers(2), kfake.SeedTopics(2, "in", "out"))
+	k.produce(t, "in", "a", "b")
 	before := runtime.NumGoroutine()
 	queries := map[string]func() (*engine.StreamingQuery, error){
+		"kafka to kafka": func() (*engine.StreamingQuery, error) {
+			return s.ReadStream().Format("kafka").Option("kafka.bootstrap.servers", k.addrs).Option("subscribe", "in").
+				Option("startingOffsets", "earliest").Load().SelectExpr("value").
+				WriteStream().Format("kafka").Option("kafka.bootstrap.servers", k.addrs).Option("topic", "out").
+				Option("checkpointLocation", filepath.Join(t.TempDir(), "cp")).Trigger(engine.Continuous("1 second")).Start()
+		},
 		"rate to console": func() (*engine.StreamingQuery, error) {
 			return s.ReadStream().Format("rate").Option("rowsPerSecond", 1).Load().WriteStream().Format("console").
 				Trigger(engine.Continuous("1 hour")).Start()

@@ -37,7 +37,7 @@ func (k *kafkaFixture) produce(t *testing.T, topic string, values ...string) {
 	for _, v := range values {
 		recs = append(recs, &kgo.Record{Topic: topic, Key: []byte(v), Value: []byte(v)})
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.addrs, ",")...))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(k.addrs, ",")...), kgo.AllowAutoTopicCreation())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,5 +221,33 @@ func TestContinuousKafkaDataLoss(t *testing.T) {
 	err = q.AwaitTermination()
 	if err == nil || !strings.Contains(err.Error(), "kafka source: reading in-0: OFFSET_OUT_OF_RANGE") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestContinuousKafkaNewTopic: a topic created while a continuous query subscribed to a
+// pattern runs is read from its start.
+func TestContinuousKafkaNewTopic(t *testing.T) {
+	k := newKafkaFixture(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "ev1"), kfake.AllowAutoTopicCreation(), kfake.DefaultNumPartitions(2))
+	s, _ := newSession(t)
+	rows := make(chan string, 8)
+	q, err := s.ReadStream().Format("kafka").Option("kafka.bootstrap.servers", k.addrs).Option("subscribePattern", "ev.*").
+		Option("startingOffsets", "earliest").Load().SelectExpr("topic", "CAST(value AS STRING) AS v").
+		WriteStream().Foreach(func(r engine.Row) error {
+		rows <- r.Get("topic").(string) + ":" + r.Get("v").(string)
+		return nil
+	}).Trigger(engine.Continuous("1 second")).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop()
+	k.produce(t, "ev1", "a")
+	if got := recv(t, rows); got != "ev1:a" {
+		t.Fatalf("got %q", got)
+	}
+	k.produce(t, "ev2", "b", "c")
+	got := []string{recv(t, rows), recv(t, rows)}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"ev2:b", "ev2:c"}) {
+		t.Fatalf("got %q", got)
 	}
 }

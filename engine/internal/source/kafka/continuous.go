@@ -18,8 +18,10 @@ var _ source.ContinuousStream = (*Source)(nil)
 
 // ContinuousReaders implements source.ContinuousStream (Spark's KafkaContinuousStream):
 // one reader for all the assigned partitions, a franz-go consumer positioned at start
-// whose long-polling fetches return records as soon as brokers have them. Partitions are
-// those assigned at start; ones added later are not picked up. With failOnDataLoss (the
+// whose long-polling fetches return records as soon as brokers have them. Partitions
+// that appear later (a topic that grew, a new topic matching subscribePattern) are read
+// from their earliest offset once the reader sees them, within partitionCheckEvery, as
+// Spark's continuous reader reconfigures itself. With failOnDataLoss (the
 // default) an offset out of range fails the query; without, reading resumes at the
 // earliest offset.
 func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]source.PartitionReader, error) {
@@ -48,17 +50,10 @@ func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]
 		}
 		maps.Copy(pos, early)
 	}
-	consume := map[string]map[int32]kgo.Offset{}
-	for tp, o := range pos {
-		if consume[tp.Topic] == nil {
-			consume[tp.Topic] = map[int32]kgo.Offset{}
-		}
-		consume[tp.Topic][tp.Partition] = kgo.NewOffset().At(o)
-	}
 	opts := append([]kgo.Opt(nil), s.cfg.clientOpts...)
 	// The Java consumer's fetch.max.wait.ms: a fetch returns as soon as a record arrives,
 	// and an idle one is not held by the broker past a closed consumer for long.
-	opts = append(opts, kgo.ConsumePartitions(consume), kgo.FetchMaxWait(500*time.Millisecond))
+	opts = append(opts, kgo.ConsumePartitions(consumeMap(pos)), kgo.FetchMaxWait(500*time.Millisecond))
 	if s.cfg.failOnDataLoss {
 		// A position that is gone (retention, or a start past the end) fails the query
 		// instead of silently skipping to the earliest record.
@@ -71,8 +66,11 @@ func (s *Source) ContinuousReaders(ctx context.Context, start source.Offset) ([]
 	if err != nil {
 		return nil, fmt.Errorf("kafka source: creating the continuous consumer: %w", err)
 	}
-	return []source.PartitionReader{&kafkaReader{s: s, cl: cl, pos: pos, initial: pos.JSON()}}, nil
+	return []source.PartitionReader{&kafkaReader{s: s, cl: cl, pos: pos, initial: pos.JSON(), checked: time.Now()}}, nil
 }
+
+// partitionCheckEvery is how often a continuous reader looks for new partitions.
+const partitionCheckEvery = time.Second
 
 // MergeOffsets implements source.ContinuousStream: the readers' partitions together.
 func (s *Source) MergeOffsets(parts []source.PartitionOffset) (source.Offset, error) {
@@ -93,6 +91,44 @@ type kafkaReader struct {
 	cl      *kgo.Client
 	pos     PartitionOffsets // the next offset to read per partition
 	initial string
+	checked time.Time // when new partitions were last looked for
+}
+
+// addNewPartitions starts reading the partitions assigned now that the reader does not
+// read yet, at their earliest offset.
+func (r *kafkaReader) addNewPartitions(ctx context.Context) error {
+	parts, err := r.s.assigned(ctx)
+	if err != nil {
+		return err
+	}
+	var added []TopicPartition
+	for _, tp := range parts {
+		if _, ok := r.pos[tp]; !ok {
+			added = append(added, tp)
+		}
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	early, err := r.s.conn.listOffsets(ctx, added, offsetEarliest)
+	if err != nil {
+		return err
+	}
+	maps.Copy(r.pos, early)
+	r.cl.AddConsumePartitions(consumeMap(early))
+	return nil
+}
+
+// consumeMap is franz-go's form of partition offsets.
+func consumeMap(po PartitionOffsets) map[string]map[int32]kgo.Offset {
+	out := map[string]map[int32]kgo.Offset{}
+	for tp, o := range po {
+		if out[tp.Topic] == nil {
+			out[tp.Topic] = map[int32]kgo.Offset{}
+		}
+		out[tp.Topic][tp.Partition] = kgo.NewOffset().At(o)
+	}
+	return out
 }
 
 // Initial implements source.PartitionReader.
@@ -102,7 +138,19 @@ func (r *kafkaReader) Initial() source.PartitionOffset { return source.Partition
 // partition.
 func (r *kafkaReader) Next(ctx context.Context) ([]*batch.Batch, source.PartitionOffset, error) {
 	for {
-		fs := r.cl.PollFetches(ctx)
+		if time.Since(r.checked) >= partitionCheckEvery {
+			r.checked = time.Now()
+			if err := r.addNewPartitions(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil, "", ctx.Err()
+				}
+				return nil, "", fmt.Errorf("kafka source: looking for new partitions: %w", err)
+			}
+		}
+		// The poll gives up in time to look for new partitions again.
+		pctx, cancel := context.WithTimeout(ctx, partitionCheckEvery)
+		fs := r.cl.PollFetches(pctx)
+		cancel()
 		if err := ctx.Err(); err != nil {
 			return nil, "", err
 		}
@@ -110,7 +158,7 @@ func (r *kafkaReader) Next(ctx context.Context) ([]*batch.Batch, source.Partitio
 			return nil, "", errors.New("kafka source: the continuous consumer was closed")
 		}
 		for _, fe := range fs.Errors() {
-			if errors.Is(fe.Err, context.Canceled) || kerr.IsRetriable(fe.Err) {
+			if errors.Is(fe.Err, context.DeadlineExceeded) || kerr.IsRetriable(fe.Err) {
 				continue
 			}
 			return nil, "", fmt.Errorf("kafka source: reading %s-%d: %w", fe.Topic, fe.Partition, fe.Err)

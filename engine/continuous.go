@@ -24,7 +24,7 @@ func checkContinuousSink(format string, intervalMicros int64) error {
 	switch format {
 	case "foreachBatch":
 		return errors.New("'foreachBatch' is not supported with continuous trigger")
-	case "csv", "json", "parquet", "text", "orc":
+	case "csv", "json", "parquet":
 		return fmt.Errorf("Unknown type of trigger: ContinuousTrigger(%d)", intervalMicros/1000)
 	}
 	return nil

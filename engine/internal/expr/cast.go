@@ -718,20 +718,18 @@ func parseTimestampFixed(s string, loc *time.Location) (int64, bool) {
 		s[13] != ':' || s[16] != ':' || (len(s) > 19 && (s[19] != '.' || len(s) == 20)) {
 		return 0, false
 	}
-	var f [6]int
-	for k, at := range [6]int{0, 5, 8, 11, 14, 17} {
-		w := 2
-		if k == 0 {
-			w = 4
-		}
-		for _, c := range []byte(s[at : at+w]) {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			f[k] = f[k]*10 + int(c-'0')
-		}
+	_ = s[18]
+	y1, ok1 := twoDigits(s[0], s[1])
+	y2, ok2 := twoDigits(s[2], s[3])
+	mo, ok3 := twoDigits(s[5], s[6])
+	d, ok4 := twoDigits(s[8], s[9])
+	h, ok5 := twoDigits(s[11], s[12])
+	mi, ok6 := twoDigits(s[14], s[15])
+	sec, ok7 := twoDigits(s[17], s[18])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) {
+		return 0, false
 	}
-	y, mo, d, h, mi, sec := f[0], f[1], f[2], f[3], f[4], f[5]
+	y := y1*100 + y2
 	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59 {
 		return 0, false
 	}
@@ -752,6 +750,12 @@ func parseTimestampFixed(s string, loc *time.Location) (int64, bool) {
 			int64(h*3600+mi*60+sec)*1_000_000 + int64(nanos/1000), true
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, sec, nanos/1000*1000, loc).UnixMicro(), true
+}
+
+func twoDigits(a, b byte) (int, bool) {
+	a -= '0'
+	b -= '0'
+	return int(a)*10 + int(b), a <= 9 && b <= 9
 }
 
 // parseTimestamp is Spark's string to timestamp: a date as parseDate takes it, then

@@ -44,11 +44,15 @@ type Query struct {
 
 	closeSourcesOnce sync.Once
 
-	mu         sync.Mutex
-	status     Status
-	progress   []Progress
-	err        *QueryError
-	terminated bool
+	mu       sync.Mutex
+	status   Status
+	progress []Progress
+	// lastResult is the result of the latest trigger that ran a batch (the rows its
+	// progress event carried), kept for a view that starts following the query late.
+	lastResult      *batch.Batch
+	lastResultBatch int64
+	err             *QueryError
+	terminated      bool
 	// triggerSeq counts the triggers started; idleSeq is the number of the last trigger
 	// that found nothing to run. ProcessAllAvailable waits for an idle trigger that
 	// started after it was called, so data added just before the call is never missed.
@@ -345,6 +349,8 @@ func (q *Query) AwaitTerminationTimeout(d time.Duration) (terminated bool, err e
 // ProcessAllAvailable blocks until the query has processed everything its sources had
 // when a trigger found no new data (every source's latest offset committed), or until the
 // query ended; it returns the query's exception if it failed.
+// A continuous query has no idle trigger: it returns once an epoch that started after the
+// call has committed (rows that were available at the call have been read by then).
 func (q *Query) ProcessAllAvailable() error {
 	return q.ProcessAllAvailableContext(context.Background())
 }
@@ -405,6 +411,14 @@ func (q *Query) LastProgress() *Progress {
 	return &p
 }
 
+// LastResult returns the rows of the latest batch that ran, as its progress event
+// carried them (read-only), and that batch's id; nil before the first.
+func (q *Query) LastResult() (*batch.Batch, int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lastResult, q.lastResultBatch
+}
+
 // RecentProgress returns the most recent progress reports, oldest first (at most
 // spark.sql.streaming.numRecentProgressUpdates, default 100).
 func (q *Query) RecentProgress() []Progress {
@@ -428,6 +442,9 @@ func (q *Query) setStatus(f func(s *Status)) {
 func (q *Query) addProgress(p Progress, result *batch.Batch) {
 	q.mu.Lock()
 	q.progress = append(q.progress, p)
+	if result != nil {
+		q.lastResult, q.lastResultBatch = result, p.BatchID
+	}
 	if over := len(q.progress) - q.maxProgress; over > 0 {
 		q.progress = append(q.progress[:0:0], q.progress[over:]...)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,6 +59,18 @@ func TestRestartChild(t *testing.T) {
 	}
 }
 
+// latestCommit is the newest batch id in a checkpoint's commits directory, or -1.
+func latestCommit(dir string) int {
+	entries, _ := os.ReadDir(dir)
+	latest := -1
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n > latest {
+			latest = n
+		}
+	}
+	return latest
+}
+
 func TestRestartAfterSIGKILLIsExactlyOnce(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		return
@@ -107,24 +120,25 @@ func TestRestartAfterSIGKILLIsExactlyOnce(t *testing.T) {
 	}
 	rng := rand.New(rand.NewSource(42))
 	// Kill until 20 runs died with the query part-way (new batches committed, not all).
-	kills, last := 0, 0
+	kills, last := 0, -1
 	var progress []int
 	wait := 30 // ms before a kill, grown when the child had not started its batches yet
 	for runs := 0; kills < 20 && runs < 100; runs++ {
 		killed := run(time.Duration(wait+rng.Intn(wait+20)) * time.Millisecond)
-		commits, _ := os.ReadDir(filepath.Join(dir, "cp-windows", "commits"))
+		// Old commit files are purged: progress is the newest batch id committed.
+		committed := latestCommit(filepath.Join(dir, "cp-windows", "commits"))
 		switch {
-		case killed && len(commits) > last:
+		case killed && committed > last:
 			kills++
 			// A fast machine commits many batches before the kill: kill sooner, so that
 			// 20 kills fit in the input.
-			if len(commits)-last > restartFiles/2/40 && wait > 10 {
+			if committed-last > restartFiles/2/40 && wait > 10 {
 				wait /= 2
 			}
 		case killed:
 			wait += 50
 		}
-		last = len(commits)
+		last = committed
 		progress = append(progress, last)
 	}
 	if kills < 20 {

@@ -174,7 +174,10 @@ func (c *chart) bundle(st liveState) map[string]any {
 			c.y, formatNumber(last.y))
 	}
 	s.WriteString("</svg>\n")
-	return map[string]any{"image/svg+xml": s.String(), "text/plain": t.String()}
+	// The same SVG inline as HTML too: nbconvert's HTML export (6.5) cleans the
+	// image/svg+xml output of its SVG elements, leaving a blank chart, but shows text/html
+	// as it is (and prefers it).
+	return map[string]any{"image/svg+xml": s.String(), "text/html": s.String(), "text/plain": t.String()}
 }
 
 // writePlot draws the axes' ranges and the line. y is padded by 5% of its range so that

@@ -168,6 +168,10 @@ type fakeQuery struct {
 	listeners map[int]func(engine.QueryEvent)
 	nextID    int
 	err       error
+	// what LastProgress and LastResult give
+	lastProgress *engine.QueryProgress
+	lastResult   *engine.DataFrame
+	lastBatch    int64
 }
 
 func newFakeQuery() *fakeQuery {
@@ -182,7 +186,37 @@ func (q *fakeQuery) Status() engine.QueryStatus {
 func (q *fakeQuery) Exception() error      { return q.err }
 func (q *fakeQuery) Done() <-chan struct{} { return q.done }
 func (q *fakeQuery) stop(err error)        { q.err = err; close(q.done) }
-func (q *fakeQuery) listenerCount() int    { q.mu.Lock(); defer q.mu.Unlock(); return len(q.listeners) }
+func (q *fakeQuery) LastProgress() *engine.QueryProgress {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lastProgress
+}
+func (q *fakeQuery) LastResult() (*engine.DataFrame, int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.lastResult, q.lastBatch
+}
+
+// terminate ends the query as the engine does: the terminated event (on the query's
+// goroutine, here the test's), then Done.
+func (q *fakeQuery) terminate(err error) {
+	q.err = err
+	for _, l := range q.listenersNow() {
+		l(engine.QueryEvent{Kind: "terminated", Err: err})
+	}
+	close(q.done)
+}
+
+func (q *fakeQuery) listenersNow() []func(engine.QueryEvent) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ls := make([]func(engine.QueryEvent), 0, len(q.listeners))
+	for _, l := range q.listeners {
+		ls = append(ls, l)
+	}
+	return ls
+}
+func (q *fakeQuery) listenerCount() int { q.mu.Lock(); defer q.mu.Unlock(); return len(q.listeners) }
 func (q *fakeQuery) AddListener(fn func(engine.QueryEvent)) func() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -197,12 +231,7 @@ func (q *fakeQuery) AddListener(fn func(engine.QueryEvent)) func() {
 }
 
 func (q *fakeQuery) batch(id int64, result *engine.DataFrame) {
-	q.mu.Lock()
-	ls := make([]func(engine.QueryEvent), 0, len(q.listeners))
-	for _, l := range q.listeners {
-		ls = append(ls, l)
-	}
-	q.mu.Unlock()
+	ls := q.listenersNow()
 	p := &engine.QueryProgress{BatchID: id, NumInputRows: 10, InputRowsPerSecond: 2.5, ProcessedRowsPerSecond: 100,
 		EventTime:      map[string]string{"watermark": "2024-01-01T10:00:00.000Z"},
 		StateOperators: []engine.StateOperatorProgress{{NumRowsTotal: 3}, {NumRowsTotal: 4}}}
@@ -380,6 +409,10 @@ func TestChartSVG(t *testing.T) {
 	if got := b["image/svg+xml"]; got != want {
 		t.Errorf("svg:\n%s\nwant:\n%s", got, want)
 	}
+	// nbconvert's HTML export strips the SVG of image/svg+xml: text/html carries it too.
+	if got := b["text/html"]; got != want {
+		t.Errorf("html:\n%s\nwant:\n%s", got, want)
+	}
 	if got := b["text/plain"]; got != "avg_price by start · <btc> · batch 2\n2 points, start from 2024-01-01 10:00:01 to 2024-01-01 10:00:02; last avg_price = 30\n" {
 		t.Errorf("text %q", got)
 	}
@@ -402,12 +435,15 @@ func TestChartKeepsLastPoints(t *testing.T) {
 	}
 }
 
-// A real query: the view follows its batches and shows how it ended.
-func TestLiveRealQuery(t *testing.T) {
+// numbersQuery starts a query counting the numbers of the text files written with the
+// returned function (complete mode, to memory).
+func numbersQuery(t *testing.T) (*engine.StreamingQuery, func(name, text string)) {
+	t.Helper()
 	s := newSession(t)
 	dir := t.TempDir()
 	// Files are written aside and renamed: the source must not see one empty.
 	write := func(name, text string) {
+		t.Helper()
 		aside := filepath.Join(t.TempDir(), name)
 		if err := os.WriteFile(aside, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -423,7 +459,47 @@ func TestLiveRealQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer q.Stop()
+	t.Cleanup(func() { q.Stop() })
+	return q, write
+}
+
+// sentNow is what r has recorded so far, without waiting.
+func (r *recorder) sentNow() []msg {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]msg(nil), r.msgs...)
+}
+
+// lastTexts is the text of the last message of each display id.
+func lastTexts(ms []msg) map[string]string {
+	last := map[string]string{}
+	for _, m := range ms {
+		last[m.id] = m.data["text/plain"].(string)
+	}
+	return last
+}
+
+// The final state of the numbers query after its batches 0 (1, 2, 1) and 1 (2, 3).
+func checkFinalNumbers(t *testing.T, q *engine.StreamingQuery, view, chart string) {
+	t.Helper()
+	if !strings.HasPrefix(view, "Query: numbers  id: "+q.ID()+"\nStatus: Stopped\nBatch: 1 ") {
+		t.Errorf("final view:\n%s", view)
+	}
+	// complete mode: the rows' order is the aggregation's
+	for _, row := range []string{"|  1|    2|", "|  2|    2|", "|  3|    1|"} {
+		if !strings.Contains(view, row) {
+			t.Errorf("final view lacks %s:\n%s", row, view)
+		}
+	}
+	if want := "count by n · numbers · batch 1 · Stopped\n3 points, n from 1 to 3; last count = 1\n"; chart != want {
+		t.Errorf("final chart %q, want %q", chart, want)
+	}
+}
+
+// A real query: the view follows its batches and shows how it ended, before Stop
+// returns (from the query's terminated event), so that the cell calling Stop gets it.
+func TestLiveRealQuery(t *testing.T) {
+	q, write := numbersQuery(t)
 	tgt := newRecorder("cell")
 	o := New(Options{Target: func() Target { return tgt }})
 	defer o.Close()
@@ -451,25 +527,118 @@ func TestLiveRealQuery(t *testing.T) {
 	if err := q.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	final := map[string]string{}
-	for len(final) < 2 {
-		m := tgt.next(t)
-		if text := m.data["text/plain"].(string); m.kind == "update" && strings.Contains(text, "Stopped") {
-			final[m.id] = text
+	sent := tgt.sentNow()
+	last := lastTexts(sent)
+	checkFinalNumbers(t, q, last[view.DisplayID()], last[chartView.DisplayID()])
+	o.Close()
+	if n := tgt.count(); n != len(sent) {
+		t.Errorf("%d messages after Stop returned, want none", n-len(sent))
+	}
+}
+
+// A view of a query that has run batches starts from its latest progress and result.
+func TestLiveOfQueryThatRan(t *testing.T) {
+	q, write := numbersQuery(t)
+	if err := q.ProcessAllAvailable(); err != nil {
+		t.Fatal(err)
+	}
+	write("2.txt", "2\n3\n")
+	if err := q.ProcessAllAvailable(); err != nil {
+		t.Fatal(err)
+	}
+	tgt := newRecorder("cell")
+	o := New(Options{Target: func() Target { return tgt }})
+	defer o.Close()
+	view, err := o.Live(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chartView, err := o.LineChart(q, "n", "count")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a cell's last value: a StreamingQuery is shown as a live view.
+	if b, ok := o.Render(q); !ok || b != nil {
+		t.Fatalf("Render(query) = %v, %v", b, ok)
+	}
+	if err := o.Display(view); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Display(chartView); err != nil {
+		t.Fatal(err)
+	}
+	shown := tgt.sentNow()
+	if len(shown) != 3 {
+		t.Fatalf("%d messages, want 3 displays", len(shown))
+	}
+	for _, m := range shown[:2] {
+		text := m.data["text/plain"].(string)
+		if m.kind != "display" || !strings.Contains(text, "\nBatch: 1  Input: ") ||
+			!strings.Contains(text, "\nResult of batch 1:\n") || !strings.Contains(text, "|  3|    1|") {
+			t.Errorf("shown %s:\n%s", m.kind, text)
 		}
 	}
-	text := final[view.DisplayID()]
-	if !strings.HasPrefix(text, "Query: numbers  id: "+q.ID()+"\nStatus: Stopped\nBatch: 1 ") {
-		t.Errorf("final view:\n%s", text)
+	if got, want := shown[2].data["text/plain"], "count by n · numbers · batch 1\n3 points, n from 1 to 3; last count = 1\n"; got != want {
+		t.Errorf("chart %q, want %q", got, want)
 	}
-	// complete mode: the rows' order is the aggregation's
-	for _, row := range []string{"|  1|    2|", "|  2|    2|", "|  3|    1|"} {
-		if !strings.Contains(text, row) {
-			t.Errorf("final view lacks %s:\n%s", row, text)
-		}
+	if err := q.Stop(); err != nil {
+		t.Fatal(err)
 	}
-	if got, want := final[chartView.DisplayID()], "count by n · numbers · batch 1 · Stopped\n3 points, n from 1 to 3; last count = 1\n"; got != want {
-		t.Errorf("final chart %q, want %q", got, want)
+	last := lastTexts(tgt.sentNow())
+	checkFinalNumbers(t, q, last[view.DisplayID()], last[chartView.DisplayID()])
+}
+
+// The end of a query is sent at once from its terminated event, before the query's
+// Stop returns: not after the updater has waited out its interval.
+func TestLiveFinalUpdateAtOnce(t *testing.T) {
+	s := newSession(t)
+	starter, running := newRecorder("starter"), newRecorder("running")
+	starter.active = running
+	clock := &fakeClock{calls: make(chan chan time.Time, 10)}
+	o := New(Options{Target: func() Target { return starter }, After: clock.after})
+	defer o.Close()
+	q := newFakeQuery()
+	v := o.newView(q, nil)
+	if _, ok := o.Render(v); !ok {
+		t.Fatal("a View renders")
+	}
+	starter.next(t)
+	q.batch(0, s.CreateDataFrame([][]any{{"a", 1}}, "k", "n"))
+	if m := running.next(t); batchOf(m) != "0" {
+		t.Fatalf("update %+v", m)
+	}
+	clock.waitCall(t) // the updater waits out its interval: the clock never fires
+	q.terminate(errors.New("boom"))
+	sent := running.sentNow()
+	if len(sent) != 2 {
+		t.Fatalf("%d updates when the query had ended, want 2", len(sent))
+	}
+	if text := sent[1].data["text/plain"].(string); sent[1].kind != "update" ||
+		!strings.Contains(text, "Status: Failed: boom\nBatch: 0 ") || !strings.Contains(text, "|  a|  1|") {
+		t.Errorf("final update %s %q", sent[1].kind, text)
+	}
+	o.Close() // the updater has ended with the query
+	if running.count() != 2 || starter.count() != 1 || q.listenerCount() != 0 {
+		t.Errorf("updates %d, starter messages %d, listeners left %d", running.count(), starter.count(), q.listenerCount())
+	}
+}
+
+// A view shown before a query's first batch says so; one of a fake query with batches
+// behind it starts from them.
+func TestLiveSeed(t *testing.T) {
+	s := newSession(t)
+	tgt := newRecorder("cell")
+	o := New(Options{Target: func() Target { return tgt }})
+	defer o.Close()
+	q := newFakeQuery()
+	q.lastProgress = &engine.QueryProgress{BatchID: 4, InputRowsPerSecond: 1, ProcessedRowsPerSecond: 2}
+	q.lastResult, q.lastBatch = s.CreateDataFrame([][]any{{"b", 7}}, "k", "n"), 4
+	o.newView(q, nil).show(tgt)
+	text := tgt.next(t).data["text/plain"].(string)
+	if want := "Query: prices  id: id-1\nStatus: Waiting for data to arrive\n" +
+		"Batch: 4  Input: 1.0 rows/s  Processed: 2.0 rows/s  Watermark: -  State rows: -\n" +
+		"Result of batch 4:\n+---+---+\n|  k|  n|\n+---+---+\n|  b|  7|\n+---+---+\n"; text != want {
+		t.Errorf("shown:\n%s\nwant:\n%s", text, want)
 	}
 }
 

@@ -21,12 +21,15 @@ type query interface {
 	Status() engine.QueryStatus
 	Exception() error
 	Done() <-chan struct{}
+	LastProgress() *engine.QueryProgress
+	LastResult() (*engine.DataFrame, int64)
 	AddListener(fn func(engine.QueryEvent)) (remove func())
 }
 
-// View is a live display of a running query: shown once with a display id, then
-// updated in place after each batch (at most once per Options.MinInterval, the last
-// state always sent) until the query ends, when a final update shows how it ended.
+// View is a live display of a running query: shown once with a display id, starting
+// from the query's latest progress and result, then updated in place after each batch
+// (at most once per Options.MinInterval, the last state always sent) until the query
+// ends, when a final update shows at once how it ended.
 type View struct {
 	o     *Output
 	q     query
@@ -34,11 +37,18 @@ type View struct {
 	chart *chart // nil for the live table
 	kick  chan struct{}
 
+	// sendMu orders what the view sends: the display before any update, and nothing
+	// after the final update (sent from the query's goroutine when it terminates).
+	sendMu sync.Mutex
+	final  bool // the final state was sent
+
 	mu          sync.Mutex
 	target      Target
 	progress    *engine.QueryProgress
 	result      *engine.DataFrame
 	resultBatch int64
+	ended       bool  // the terminated event came
+	endErr      error // its error
 }
 
 // Live returns a live view of q: its name, id, status, batch number, input and
@@ -66,8 +76,8 @@ func (v *View) String() string {
 }
 
 // show displays the view on t. The first time, it starts following the query: the
-// listener is added before the first state is read so that no batch is missed, and the
-// updater starts after the display so that no update can precede it.
+// listener is added before the first state is read so that no batch is missed, and
+// updates wait for the display (sendMu) so that none can precede it.
 func (v *View) show(t Target) {
 	v.mu.Lock()
 	first := v.target == nil
@@ -79,9 +89,13 @@ func (v *View) show(t Target) {
 		t.Display(v.bundle(), map[string]any{}, v.id)
 		return
 	}
+	v.sendMu.Lock()
 	remove := v.q.AddListener(v.observe)
+	v.seed()
 	st := v.snapshot()
 	t.Display(v.render(st), map[string]any{}, v.id)
+	v.final = st.ended
+	v.sendMu.Unlock()
 	// A query that had ended when shown needs no updates.
 	if st.ended || !v.o.goLive(func(ctx context.Context) {
 		defer remove()
@@ -91,8 +105,35 @@ func (v *View) show(t Target) {
 	}
 }
 
-// observe records a batch; it runs on the query's goroutine and must not block.
+// seed starts the view from the query's latest progress and result, for a query that
+// ran batches before it was shown; what the listener has recorded already is newer.
+func (v *View) seed() {
+	p := v.q.LastProgress()
+	res, batchID := v.q.LastResult()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.progress == nil {
+		v.progress = p
+	}
+	if v.result == nil && res != nil {
+		v.result, v.resultBatch = res, batchID
+		if v.chart != nil {
+			v.chart.add(res)
+		}
+	}
+}
+
+// observe records a batch, on the query's goroutine: it must not block. The end of the
+// query is sent at once from there, before Stop returns to the cell that called it
+// (the cell a headless runner is reading), rather than after a coalescing wait.
 func (v *View) observe(ev engine.QueryEvent) {
+	if ev.Kind == "terminated" {
+		v.mu.Lock()
+		v.ended, v.endErr = true, ev.Err
+		v.mu.Unlock()
+		v.send()
+		return
+	}
 	if ev.Kind != "progress" || ev.Progress == nil {
 		return
 	}
@@ -111,8 +152,23 @@ func (v *View) observe(ev engine.QueryEvent) {
 	}
 }
 
+// send updates the view with its current state to the executing cell, unless the final
+// state was sent already; ended reports that the query has ended.
+func (v *View) send() (ended bool) {
+	v.sendMu.Lock()
+	defer v.sendMu.Unlock()
+	if v.final {
+		return true
+	}
+	st := v.snapshot()
+	v.target.Active().Update(v.render(st), map[string]any{}, v.id)
+	v.final = st.ended
+	return st.ended
+}
+
 // run sends an update for each batch, waiting MinInterval after each so that faster
-// batches coalesce, until the query ends (after a final update) or the Output closes.
+// batches coalesce, until the query ends (after a final update, sent without waiting)
+// or the Output closes.
 func (v *View) run(ctx context.Context) {
 	for {
 		select {
@@ -121,15 +177,14 @@ func (v *View) run(ctx context.Context) {
 		case <-v.kick:
 		case <-v.q.Done():
 		}
-		st := v.snapshot()
-		v.target.Active().Update(v.render(st), map[string]any{}, v.id)
-		if st.ended {
+		if v.send() {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-v.o.opts.After(v.o.opts.MinInterval):
+		case <-v.q.Done():
 		}
 	}
 }
@@ -156,6 +211,8 @@ func (v *View) snapshot() liveState {
 	default:
 	}
 	v.mu.Lock()
+	st.ended = st.ended || v.ended
+	endErr := v.endErr
 	st.progress, st.resultBatch = v.progress, v.resultBatch
 	result := v.result
 	if v.chart != nil {
@@ -163,7 +220,11 @@ func (v *View) snapshot() liveState {
 		st.chartErr = v.chart.err
 	}
 	v.mu.Unlock()
-	switch err := v.q.Exception(); {
+	err := v.q.Exception()
+	if err == nil {
+		err = endErr
+	}
+	switch {
 	case st.ended && err != nil:
 		st.status = "Failed: " + err.Error()
 	case st.ended:

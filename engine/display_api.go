@@ -47,3 +47,14 @@ func (df *DataFrame) ShowCells(numRows, truncate int) (*ShownTable, error) {
 // Shown is, for the DataFrame that a show hook (SetShowHook) receives, the table that
 // Show printed as the hook's text; nil for any other DataFrame.
 func (df *DataFrame) Shown() *ShownTable { return df.shown }
+
+// LastResult is the result of the query's latest batch that ran (the rows its sink
+// received, as a static DataFrame, as the progress event's Result) and that batch's id;
+// nil before the first. A live view that starts following a query late shows it.
+func (sq *StreamingQuery) LastResult() (result *DataFrame, batchID int64) {
+	b, id := sq.q.LastResult()
+	if b == nil || sq.mgr == nil {
+		return nil, 0
+	}
+	return &DataFrame{session: sq.mgr.session, plan: staticRelation(b)}, id
+}

@@ -53,3 +53,27 @@ func TestShowHookGetsShownTable(t *testing.T) {
 		t.Error("Shown is set only on the hook's DataFrame")
 	}
 }
+
+// LastResult is the result of the latest batch that ran: after AvailableNow ran one
+// file per batch, the last file's rows and batch 2 (even once the query has ended).
+func TestLastResult(t *testing.T) {
+	s, _ := newSession(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, "txt", "a\n", "b\nc\n", "d\n")
+	df := s.ReadStream().Option("maxFilesPerTrigger", 1).Text(dir)
+	q, err := df.WriteStream().Format("memory").QueryName("files").Trigger(engine.AvailableNow()).Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AwaitTermination(); err != nil {
+		t.Fatal(err)
+	}
+	res, id := q.LastResult()
+	if res == nil || id != 2 {
+		t.Fatalf("LastResult = %v, batch %d; want batch 2", res, id)
+	}
+	expectTable(t, res, "\n+-----+\n|value|\n+-----+\n|    d|\n+-----+\n")
+	if p := q.LastProgress(); p == nil || p.BatchID != id {
+		t.Errorf("LastProgress %v, want batch %d", p, id)
+	}
+}

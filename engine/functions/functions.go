@@ -86,6 +86,12 @@ func Last(col any, ignoreNulls ...bool) Column {
 	}
 	return call("last", col)
 }
+
+// MaxBy is the value of col in the row with the largest ord (rows whose ord is null are
+// skipped); MinBy in the row with the smallest.
+func MaxBy(col, ord any) Column { return call("max_by", col, ord) }
+func MinBy(col, ord any) Column { return call("min_by", col, ord) }
+
 func CollectList(col any) Column         { return call("collect_list", col) }
 func CollectSet(col any) Column          { return call("collect_set", col) }
 func ApproxCountDistinct(col any) Column { return call("approx_count_distinct", col) }

@@ -110,3 +110,20 @@ func (a *distinctAcc) load(g int32, vals []any) {
 		a.seen[g][string(k.([]byte))] = struct{}{}
 	}
 }
+
+func (a *byAcc) stateTypes() []types.DataType { return []types.DataType{a.t, a.ordT} }
+
+// save keeps x and its ord; a slot without a row saves a null ord.
+func (a *byAcc) save(g int32, dst []any) []any {
+	return append(dst, a.vals.Get(int(g)), a.ords.Get(int(g)))
+}
+
+func (a *byAcc) load(g int32, vals []any) {
+	if vals[1] == nil {
+		return
+	}
+	x, ord := batch.NewVector(a.t, 1), batch.NewVector(a.ordT, 1)
+	x.Append(vals[0])
+	ord.Append(vals[1])
+	a.put(g, x, ord, 0)
+}

@@ -56,6 +56,12 @@ func newAccumulator(a plan.AggCall) (accumulator, error) {
 		return &firstLastAcc{t: a.ArgType, last: a.Func == "last", ignoreNulls: a.IgnoreNulls}, nil
 	case "collect_list", "collect_set":
 		return &collectAcc{t: a.Type, set: a.Func == "collect_set"}, nil
+	case "max_by", "min_by":
+		st, ok := a.ArgType.(*types.StructType)
+		if !ok || len(st.Fields) != 2 {
+			return nil, fmt.Errorf("%s: argument of type %s, want struct(x, ord)", a.Func, a.ArgType.SimpleString())
+		}
+		return &byAcc{t: st.Fields[0].DataType, ordT: st.Fields[1].DataType, isMax: a.Func == "max_by"}, nil
 	}
 	return nil, fmt.Errorf("unknown aggregate function %s", a.Func)
 }
@@ -387,6 +393,70 @@ func (a *genericMinMax) merge(g int32, src accumulator, s int32) {
 	}
 }
 func (a *genericMinMax) result(slots []int32) *batch.Vector {
+	idx := make([]int, len(slots))
+	for i, g := range slots {
+		idx[i] = int(g)
+	}
+	return a.vals.Take(idx)
+}
+
+// byAcc is max_by(x, ord) and min_by(x, ord): the x of the row with the largest
+// (smallest) ord, rows whose ord is null skipped; its argument is struct(x, ord). As in
+// Spark's MaxMinBy, a later row wins a tie.
+type byAcc struct {
+	t, ordT    types.DataType
+	isMax      bool
+	vals, ords *batch.Vector
+	has        []bool
+}
+
+func (a *byAcc) grow(n int) {
+	if a.vals == nil {
+		a.vals, a.ords = batch.NewVector(a.t, n), batch.NewVector(a.ordT, n)
+	}
+	for a.vals.Len() < n {
+		a.vals.AppendNull()
+		a.ords.AppendNull()
+	}
+	a.has = growTo(a.has, n)
+}
+func (a *byAcc) reset(g int32) {
+	a.has[g] = false
+	a.vals.SetNull(int(g))
+	a.ords.SetNull(int(g))
+}
+func (a *byAcc) bytesPerSlot() int64 { return 64 }
+
+// put takes row i of x and ord unless slot g holds a better ord.
+func (a *byAcc) put(g int32, x, ord *batch.Vector, i int) {
+	if ord.IsNull(i) {
+		return
+	}
+	if a.has[g] {
+		c := compareAt(ord, i, a.ords, int(g))
+		if (a.isMax && c < 0) || (!a.isMax && c > 0) {
+			return
+		}
+	}
+	setFrom(a.vals, int(g), x, i)
+	setFrom(a.ords, int(g), ord, i)
+	a.has[g] = true
+}
+func (a *byAcc) update(gids []int32, arg *batch.Vector) {
+	x, ord := arg.Children[0], arg.Children[1]
+	for i, g := range gids {
+		if g >= 0 {
+			a.put(g, x, ord, i)
+		}
+	}
+}
+func (a *byAcc) merge(g int32, src accumulator, s int32) {
+	o := src.(*byAcc)
+	if o.has[s] {
+		a.put(g, o.vals, o.ords, int(s))
+	}
+}
+func (a *byAcc) result(slots []int32) *batch.Vector {
 	idx := make([]int, len(slots))
 	for i, g := range slots {
 		idx[i] = int(g)

@@ -143,6 +143,13 @@ func (b *aggBuilder) addAgg(c *expr.Call) (expr.Node, error) {
 		call.IgnoreNulls = b
 		args = args[:1]
 	}
+	if name == "max_by" || name == "min_by" {
+		packed, err := byArgs(b.node, c, args)
+		if err != nil {
+			return nil, err
+		}
+		args = []expr.Node{packed}
+	}
 	if len(args) > 1 && name == "count" && call.Distinct {
 		// count(DISTINCT a, b) counts distinct non-null (a, b) pairs.
 		args = []expr.Node{&expr.Call{Name: "struct", Args: args}}
@@ -194,8 +201,48 @@ func aggResultType(name string, arg types.DataType, distinct bool) (types.DataTy
 		return arg, nil
 	case "collect_list", "collect_set":
 		return &types.ArrayType{ElementType: arg, ContainsNull: false}, nil
+	case "max_by", "min_by":
+		// The argument is struct(x, ord) (byArgs): the result is an x.
+		if st, ok := arg.(*types.StructType); ok && len(st.Fields) == 2 {
+			return st.Fields[0].DataType, nil
+		}
 	}
 	return nil, fmt.Errorf("unknown aggregate function %s", name)
+}
+
+// byArgs checks the arguments of max_by(x, ord) and min_by(x, ord) and packs them into
+// the one argument an aggregate call has: struct(x, ord), whose rows the accumulator
+// reads by position.
+func byArgs(child Node, c *expr.Call, args []expr.Node) (expr.Node, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires 2 parameters but the actual number is %d. Please, refer to 'https://spark.apache.org/docs/latest/sql-ref-functions.html' for a fix.", c.Name, len(args))
+	}
+	ev, err := CompileIn(child, args[1])
+	if err != nil {
+		return nil, err
+	}
+	if hasMap(ev.Type()) {
+		return nil, fmt.Errorf("[DATATYPE_MISMATCH.INVALID_ORDERING_TYPE] Cannot resolve %q due to data type mismatch: The `%s` does not support ordering on type %q.",
+			c.String(), c.Name, expr.TypeSQL(ev.Type()))
+	}
+	return &expr.Call{Name: "struct", Args: args}, nil
+}
+
+// hasMap reports a map in t: maps have no order.
+func hasMap(t types.DataType) bool {
+	switch x := t.(type) {
+	case *types.MapType:
+		return true
+	case *types.ArrayType:
+		return hasMap(x.ElementType)
+	case *types.StructType:
+		for _, f := range x.Fields {
+			if hasMap(f.DataType) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // NewAggregate groups child by keys and computes outputs (which may use grouping

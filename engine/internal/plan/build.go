@@ -14,7 +14,7 @@ var aggregateFuncs = map[string]bool{
 	"count": true, "sum": true, "avg": true, "mean": true, "min": true, "max": true,
 	"first": true, "last": true, "first_value": true, "last_value": true,
 	"collect_list": true, "collect_set": true, "approx_count_distinct": true,
-	"count_distinct": true, "any_value": true,
+	"count_distinct": true, "any_value": true, "max_by": true, "min_by": true,
 }
 
 // IsAggregate reports whether name is an aggregate function.

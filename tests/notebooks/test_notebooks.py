@@ -29,6 +29,7 @@ import unittest
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
@@ -70,6 +71,12 @@ def text_of(output):
         t = output["data"].get("text/plain", "")
     else:
         return ""
+    return "".join(t) if isinstance(t, list) else t
+
+
+def data_text(output, mime):
+    """The data of one MIME type of a rich output, as a string ("" when absent)."""
+    t = output["data"].get(mime, "")
     return "".join(t) if isinstance(t, list) else t
 
 
@@ -386,7 +393,8 @@ class DashboardTest(unittest.TestCase):
             self.assertLessEqual(abs(float(volume) - sum(t["amount"] for t in ts)), 0.000005 + 1e-9, start)
 
         # the live views were updated in place: the table's view shows a later batch than
-        # the one at its start, and the chart has points
+        # the one at its start, and the chart has points; both end in the query's stopped
+        # state, sent while the cell that stopped it ran (nbclient reads no other time)
         live = run.cell("display.Live(query)")
         outs = [o for o in live.outputs if o["output_type"] in ("display_data", "execute_result")]
         self.assertEqual(len(outs), 1)
@@ -397,15 +405,24 @@ class DashboardTest(unittest.TestCase):
         self.assertIsNotNone(m, view)
         self.assertGreaterEqual(int(m.group(1)), 5, view)
         self.assertRegex(view, r"Watermark: \d{4}-\d\d-\d\dT")
+        self.assertIn("\nStatus: Stopped\n", view)
+        self.assertIn('<span class="runnel-status">Stopped</span>', data_text(outs[0], "text/html"))
         chart = run.cell('display.LineChart(query, "start", "avg_price")')
         outs = [o for o in chart.outputs if o["output_type"] in ("display_data", "execute_result")]
         self.assertEqual(len(outs), 1)
-        svg = outs[0]["data"].get("image/svg+xml", "")
-        svg = "".join(svg) if isinstance(svg, list) else svg
+        svg = data_text(outs[0], "image/svg+xml")
         self.assertIn("<svg", svg)
+        # the same SVG inline in text/html, which nbconvert's HTML export keeps
+        self.assertEqual(data_text(outs[0], "text/html"), svg)
+        self.assertRegex(text_of(outs[0]).splitlines()[0], r"^avg_price by start · btc_prices · batch \d+ · Stopped$")
         m = re.search(r"(\d+) points", text_of(outs[0]))
         self.assertIsNotNone(m, text_of(outs[0]))
         self.assertTrue(2 <= int(m.group(1)) <= len(per_second), text_of(outs[0]))
+        # exported as HTML, the chart is drawn: its line and points are in the page
+        page, _ = HTMLExporter().from_notebook_node(run.nb)
+        points = re.search(r'<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="([^"]+)"/>', page)
+        self.assertIsNotNone(points, "the exported page has the chart's line")
+        self.assertEqual(len(points.group(1).split()), int(m.group(1)))
         stop = cell_text(run.cell("%kill 1"))
         self.assertIn("go run gen_trades.go", stop)
         self.assertTrue(stop.endswith("active: false\n"), stop)

@@ -77,3 +77,37 @@ func TestLastResult(t *testing.T) {
 		t.Errorf("LastProgress %v, want batch %d", p, id)
 	}
 }
+
+// A query's own listener gets its terminated event even when the manager forgot the
+// query's wrapper in between (listing the active queries forgets those that ended).
+func TestQueryListenerGetsTerminated(t *testing.T) {
+	s, _ := newSession(t)
+	start := func(name string) *engine.StreamingQuery {
+		q, err := s.ReadStream().Format("rate").Load().WriteStream().Format("memory").QueryName(name).Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Stop() })
+		return q
+	}
+	first, other := start("first"), start("other")
+	remove := s.Streams().AddListener(func(ev engine.QueryEvent) {
+		if ev.Kind == "terminated" && ev.Query.Name() == "first" {
+			s.Streams().Active()
+		}
+	})
+	defer remove()
+	var kinds []string
+	removeOwn := first.AddListener(func(ev engine.QueryEvent) {
+		if ev.Kind == "terminated" {
+			kinds = append(kinds, ev.Kind)
+		}
+	})
+	defer removeOwn()
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !other.IsActive() || len(kinds) != 1 {
+		t.Errorf("the query's listener got %v when it stopped, want its terminated event", kinds)
+	}
+}

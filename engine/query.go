@@ -182,7 +182,9 @@ func (sq *StreamingQuery) AddListener(fn func(QueryEvent)) (remove func()) {
 		return func() {}
 	}
 	return sq.mgr.AddListener(func(ev QueryEvent) {
-		if ev.Query == sq {
+		// Compared by the running query: once it has ended, its event may come with a new
+		// wrapper (wrap forgets those of ended queries).
+		if ev.Query != nil && ev.Query.q == sq.q {
 			fn(ev)
 		}
 	})

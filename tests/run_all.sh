@@ -66,8 +66,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 go run ./install --prefix "$TMP"
 export JUPYTER_PATH="$TMP/share/jupyter"
-$PY -m jupyter kernelspec list
-$PY -m jupyter kernelspec list | grep -q "^ *runnel " || {
+specs=$($PY -m jupyter kernelspec list)
+echo "$specs"
+grep -q "^ *runnel " <<<"$specs" || {
   echo "jupyter kernelspec list does not show runnel"; exit 1; }
 
 step "Python protocol and notebook tests"

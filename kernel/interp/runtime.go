@@ -37,6 +37,7 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"SpawnSpread": reflect.ValueOf(func(f any, args ...any) { s.spawn(true, f, args) }),
 			"Result":      result,
 			"At":          reflect.ValueOf(s.at),
+			"Hold":        reflect.ValueOf(s.hold),
 		},
 		// Functions that run a callback on a goroutine of their own: guarded like
 		// a cell's go statement.

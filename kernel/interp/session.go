@@ -14,12 +14,19 @@
 // Session.CellWriter give compiled code the calling cell's output, Session.RunFor runs
 // a callback for a cell, Session.InterruptChan lets a blocking call end on interrupt.
 //
+// Some Go the interpreter gets wrong is rewritten first (cellfix.go): a compound
+// statement at the top level runs in a function literal (yaegi mishandles nested
+// blocks in package scope: `x, err := f()` in a top-level loop), loop variables are
+// per iteration as in Go 1.22, a range over an integer becomes a three-clause loop,
+// and f(g()) with a generic f and a multi-value g gets temporaries.
+//
 // Limits inherited from yaegi: an interrupt stops every interpreted goroutine, not
 // only the cell's (yaegi cancels by a global run id); a call blocked in compiled code
 // other than time.Sleep is abandoned, and stopped at its next top-level statement if
 // it ever returns; `x := GenericFunc(...)` at the top level of a cell is refused
 // (assign to a declared variable instead), and inference of more than one type
-// parameter from a function argument may fail (instantiate explicitly).
+// parameter from a function argument may fail (instantiate explicitly); return and
+// defer at the top level of a cell are refused.
 package interp
 
 import (
@@ -100,6 +107,9 @@ type Session struct {
 	// evaluate an expression's type, only tries to take it.
 	execMu sync.Mutex
 
+	holdMu sync.Mutex
+	held   chan struct{} // released when a stop of the interpreter is done, see stopInterpreter
+
 	mu      sync.Mutex        // guards the fields below
 	gen     int               // generation of the file scope, see importScope
 	imports map[string]string // import name -> path, in the current file scope
@@ -110,6 +120,7 @@ type Session struct {
 	varTypes map[string]string
 	methods  map[string][]string
 	docs     map[string]string
+	generics map[string]int // generic function name -> its number of parameters
 	closed   bool
 	stop     chan struct{} // closed by Shutdown: ends the stack watchdog
 
@@ -138,6 +149,7 @@ func New(opts Options) (*Session, error) {
 		varTypes: map[string]string{},
 		methods:  map[string][]string{},
 		docs:     map[string]string{},
+		generics: map[string]int{},
 	}
 	out := streamWriter{r: s.router, name: "stdout"}
 	errw := streamWriter{r: s.router, name: "stderr"}
@@ -469,24 +481,46 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	}
 	// Declarations.
 	if text, ok := mask(src, items, partDecl); ok {
-		file := s.fileName()
-		f, err := parser.ParseFile(s.in.FileSet(), file, "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution|parser.ParseComments)
+		parse := func(force bool) (*ast.File, []string, bool, error) {
+			f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution|parser.ParseComments)
+			if err != nil {
+				return nil, nil, false, err
+			}
+			hoistMultiValueArgs(f, s.genericArities(f), "v·"+strconv.FormatInt(c.id, 10)+"·")
+			unsure := rangeInts(f, newTypeFacts(f, s.globalKind), force)
+			perIterationVars(f)
+			rewriteGoStmts(f)
+			rename := map[string]string{}
+			s.mu.Lock()
+			for _, t := range definedTypes(f) {
+				if k := s.types[t]; k > 0 {
+					rename[t] = t + "·" + strconv.Itoa(k+1)
+				}
+			}
+			s.mu.Unlock()
+			declared := definedTypes(f)
+			renameTypes(f, rename)
+			return f, declared, unsure, nil
+		}
+		f, declared, unsure, err := parse(false)
 		if err != nil {
 			return compileError(err, name, code)
 		}
-		rewriteGoStmts(f)
-		rename := map[string]string{}
-		s.mu.Lock()
-		for _, t := range definedTypes(f) {
-			if k := s.types[t]; k > 0 {
-				rename[t] = t + "·" + strconv.Itoa(k+1)
+		hasMain := renameMain(f.Decls...)
+		prog, err := s.compile(f)
+		if err != nil && unsure {
+			// A range over a name whose type the text does not tell: try it as an integer.
+			if f2, declared2, _, err2 := parse(true); err2 == nil {
+				renameMain(f2.Decls...)
+				if prog2, err2 := s.compile(f2); err2 == nil {
+					f, declared, prog, err = f2, declared2, prog2, nil
+				}
 			}
 		}
-		s.mu.Unlock()
-		declared := definedTypes(f)
-		renameTypes(f, rename)
-		hasMain := renameMain(f.Decls...)
-		if _, err := s.compileRun(ctx, f); err != nil {
+		if err != nil {
+			return compileError(s.hintStmtError(err, f), name, code)
+		}
+		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 			return s.runError(ctx, c, err, name, code)
 		}
 		s.recordDecls(f, declared)
@@ -507,35 +541,29 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	if !ok {
 		return kernel.ExecuteResult{Status: "ok"}
 	}
-	file := s.fileName()
-	f, err := parser.ParseFile(s.in.FileSet(), file, "package main; func main() {\n"+s.lineDirective(name)+string(text)+"\n}", parser.SkipObjectResolution)
+	body, final, unsure, err := s.prepStmts(c, name, string(text), false)
 	if err != nil {
 		return compileError(err, name, code)
 	}
-	body := f.Decls[0].(*ast.FuncDecl).Body
-	for _, st := range body.List {
-		if d, ok := st.(*ast.DeferStmt); ok {
-			return compileError(fmt.Errorf("%s: defer at the top level of a cell never runs: put it in a function",
-				cleanPos(s.in.FileSet().Position(d.Pos()).String())), name, code)
+	prog, err := s.compileStmts(body, &final)
+	if err != nil && unsure {
+		// A range over a name whose type the text does not tell: try it as an integer.
+		if body2, final2, _, err2 := s.prepStmts(c, name, string(text), true); err2 == nil {
+			if prog2, err2 := s.compileStmts(body2, &final2); err2 == nil {
+				body, final, prog, err = body2, final2, prog2, nil
+			}
 		}
 	}
-	rewriteGoStmts(body)
-	renameMain(body)
-	final := wrapFinal(body)
-	c.stmtPos = markStatements(body, c.id, func(p token.Pos) string {
-		return cleanPos(s.in.FileSet().Position(p).String())
-	})
-	prog, err := s.compile(body)
-	if err != nil && final != nil {
-		// The final expression has no value (a call of a func without results).
-		final.unwrap()
-		final = nil
-		prog, err = s.compile(body)
-	}
 	if err != nil {
-		return compileError(err, name, code)
+		return compileError(s.hintStmtError(err, body), name, code)
 	}
 	s.recordStmts(body)
+	// An interrupt is yaegi's own cancellation, and `go test -race` reports it: when the
+	// cancelled program ends later, ExecuteWithContext's goroutine writes the results
+	// its return already wrote, and the abandoned frames read interpreter state that
+	// the next compilation writes. Neither is in our reach (stopInterpreter avoids the
+	// first where we choose the program); the cell's goroutine is waited for (runError)
+	// to keep the window short.
 	if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 		return s.runError(ctx, c, err, name, code)
 	}
@@ -549,6 +577,149 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 		return kernel.ExecuteResult{Status: "ok"}
 	}
 	return s.show(vs, final.callee)
+}
+
+// prepStmts parses a cell's statements as the body of a function and rewrites them
+// for the interpreter; force makes a range over an operand of unknown type a range
+// over an integer (see rangeInts).
+func (s *Session) prepStmts(c *cell, name, text string, force bool) (*ast.BlockStmt, *finalExpr, bool, error) {
+	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() {\n"+s.lineDirective(name)+text+"\n}", parser.SkipObjectResolution)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body
+	if n := topLevelRefusal(body); n != nil {
+		what := "defer at the top level of a cell never runs: put it in a function"
+		if _, ok := n.(*ast.ReturnStmt); ok {
+			what = "return at the top level of a cell is not supported: put the code in a function, or use if/else"
+		}
+		return nil, nil, false, fmt.Errorf("%s: %s", cleanPos(s.in.FileSet().Position(n.Pos()).String()), what)
+	}
+	hoistMultiValueArgs(body, s.genericArities(nil), "v·"+strconv.FormatInt(c.id, 10)+"·")
+	unsure := rangeInts(body, newTypeFacts(body, s.globalKind), force)
+	perIterationVars(body)
+	wrapCompound(body)
+	rewriteGoStmts(body)
+	renameMain(body)
+	final := wrapFinal(body)
+	c.stmtPos = markStatements(body, c.id, func(p token.Pos) string {
+		return cleanPos(s.in.FileSet().Position(p).String())
+	})
+	return body, final, unsure, nil
+}
+
+// compileStmts compiles a cell's statements; when that fails and the last one was
+// wrapped to record its value, it tries again without: the final expression may have
+// no value (a call of a func without results). *final is then nil.
+func (s *Session) compileStmts(body *ast.BlockStmt, final **finalExpr) (*yaegi.Program, error) {
+	prog, err := s.compile(body)
+	if err != nil && *final != nil {
+		(*final).unwrap()
+		*final = nil
+		prog, err = s.compile(body)
+	}
+	return prog, err
+}
+
+// genericArities maps the generic functions of earlier cells, and of f when not nil,
+// to their numbers of parameters.
+func (s *Session) genericArities(f *ast.File) map[string]int {
+	s.mu.Lock()
+	m := make(map[string]int, len(s.generics))
+	for k, v := range s.generics {
+		m[k] = v
+	}
+	s.mu.Unlock()
+	if f != nil {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+				if n := genericArity(fd); n > 0 {
+					m[fd.Name.Name] = n
+				} else {
+					delete(m, fd.Name.Name)
+				}
+			}
+		}
+	}
+	return m
+}
+
+// globalKind tells whether a variable of earlier cells, or a field of one (a.b.c),
+// holds an integer, by evaluating it; execMu is held.
+func (s *Session) globalKind(expr string) intness {
+	root, _, _ := strings.Cut(expr, ".")
+	s.mu.Lock()
+	kind := s.defs[root]
+	s.mu.Unlock()
+	if kind != "var" {
+		return unknownKind
+	}
+	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() {\n"+expr+"\n}", parser.SkipObjectResolution)
+	if err != nil {
+		return unknownKind
+	}
+	prog, err := s.compile(f.Decls[0].(*ast.FuncDecl).Body)
+	if err != nil {
+		return unknownKind
+	}
+	v, err := s.in.Execute(prog)
+	if err != nil || !v.IsValid() {
+		return unknownKind
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return intKind
+	}
+	return otherKind
+}
+
+// hintStmtError explains two failures of the interpreter that name no position: on
+// `x := GenericFunc(...)` at the top level of a cell, which it cannot type ("nil
+// reflect type"), and on a range over something it cannot range over ("nil type"),
+// such as an integer the kernel could not tell was one.
+func (s *Session) hintStmtError(err error, root ast.Node) error {
+	if root == nil || reflect.ValueOf(root).IsNil() {
+		return err
+	}
+	if strings.HasSuffix(err.Error(), ": nil type") {
+		// The interpreter names no position: show the first range with one variable.
+		var r *ast.RangeStmt
+		ast.Inspect(root, func(n ast.Node) bool {
+			if rs, ok := n.(*ast.RangeStmt); ok && rs.Value == nil && r == nil {
+				r = rs
+			}
+			return r == nil
+		})
+		if r != nil {
+			return fmt.Errorf("%s: cannot range over this (if it is an integer whose type the kernel could not tell, write for i := 0; i < n; i++)",
+				cleanPos(s.in.FileSet().Position(r.X.Pos()).String()))
+		}
+		return err
+	}
+	body, ok := root.(*ast.BlockStmt)
+	if !ok || !strings.Contains(err.Error(), "nil reflect type") {
+		return err
+	}
+	generics := s.genericArities(nil)
+	for _, st := range body.List {
+		as, ok := st.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Rhs) != 1 || len(as.Lhs) != 1 {
+			continue
+		}
+		call, ok := as.Rhs[0].(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		if id, ok := call.Fun.(*ast.Ident); ok {
+			if _, generic := generics[id.Name]; generic {
+				x := identName(as.Lhs[0].(*ast.Ident))
+				return fmt.Errorf("%s: %s := %s(...) at the top level of a cell is not supported by the interpreter: declare the variable first (var %s T) and assign it (%s = %s(...)), or do it inside a function",
+					cleanPos(s.in.FileSet().Position(as.Pos()).String()), x, id.Name, x, x, id.Name)
+			}
+		}
+	}
+	return err
 }
 
 // evalImports imports a cell's packages, skipping those already imported under the
@@ -658,6 +829,11 @@ func (s *Session) recordDecls(f *ast.File, types []string) {
 		case *ast.FuncDecl:
 			if d.Recv == nil {
 				s.defs[d.Name.Name] = "func"
+				if n := genericArity(d); n > 0 {
+					s.generics[d.Name.Name] = n
+				} else {
+					delete(s.generics, d.Name.Name)
+				}
 				s.docs[d.Name.Name] = s.declText(&ast.FuncDecl{Recv: d.Recv, Name: d.Name, Type: d.Type}, d.Doc)
 			} else if t := recvTypeName(d.Recv); t != "" {
 				s.methods[t] = appendUnique(s.methods[t], d.Name.Name)
@@ -699,7 +875,7 @@ func (s *Session) recordStmts(b *ast.BlockStmt) {
 		case *ast.AssignStmt:
 			if st.Tok == token.DEFINE {
 				for i, l := range st.Lhs {
-					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+					if id, ok := l.(*ast.Ident); ok && id.Name != "_" && !strings.Contains(id.Name, "·") { // not the kernel's temporaries
 						s.defs[id.Name] = "var"
 						delete(s.varTypes, id.Name)
 						if len(st.Rhs) == len(st.Lhs) {

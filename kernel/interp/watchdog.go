@@ -2,6 +2,7 @@ package interp
 
 import (
 	"context"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"runtime/metrics"
@@ -60,22 +61,53 @@ func (s *Session) stopRunaway() {
 		return
 	}
 	defer s.execMu.Unlock()
-	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() {}", 0)
-	if err != nil {
+	if err := s.stopInterpreter(); err != nil {
 		return
 	}
-	prog, err := s.compile(f.Decls[0].(*ast.FuncDecl).Body)
-	if err != nil {
-		return
-	}
-	// Running a program under a cancelled context stops every interpreted frame.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	s.in.ExecuteWithContext(ctx, prog)
 	s.router.interrupt()
 	time.Sleep(100 * time.Millisecond) // let the recursion unwind before frames may run again
 	s.resyncLocked()
 	if last != nil {
 		last.out.write("stderr", []byte("stack overflow: the goroutine stacks passed the kernel's limit (runaway recursion?); every interpreted goroutine was stopped\n"))
+	}
+}
+
+// stopInterpreter stops every interpreted frame; execMu is held. The interpreter has no
+// call for that but ExecuteWithContext, which stops them all when its context ends
+// first. Its program here blocks in rt.Hold until ExecuteWithContext has returned: so
+// the context always wins (a program that ended first would make the stop a coin
+// toss), and the program's goroutine writes ExecuteWithContext's results only after
+// ExecuteWithContext itself did (it writes them from both goroutines: a data race
+// when the program ends while the cancelled call returns).
+func (s *Session) stopInterpreter() error {
+	f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main; func main() { hold() }", 0)
+	if err != nil {
+		return fmt.Errorf("parsing the stop program: %w", err)
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body
+	call := body.List[0].(*ast.ExprStmt).X.(*ast.CallExpr)
+	call.Fun = rtCall(call.Pos(), "Hold", nil, call.Lparen, call.Rparen).Fun
+	prog, err := s.compile(body)
+	if err != nil {
+		return err
+	}
+	release := make(chan struct{})
+	s.holdMu.Lock()
+	s.held = release
+	s.holdMu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s.in.ExecuteWithContext(ctx, prog)
+	close(release)
+	return nil
+}
+
+// hold is rt.Hold: it blocks the stop program until stopInterpreter releases it.
+func (s *Session) hold() {
+	s.holdMu.Lock()
+	release := s.held
+	s.holdMu.Unlock()
+	if release != nil {
+		<-release
 	}
 }

@@ -199,3 +199,41 @@ type Derived struct {
 		}
 	}
 }
+
+func TestMinMaxClear(t *testing.T) {
+	r := newRunner(t)
+	r.ok(`import ("fmt"; "math")
+type Dur int64
+const lim = 10
+var f64 = 2.5
+var i64 int64 = 7
+var fromDecl float64 = max(1, 2)
+func half() float64 { return fromDecl / 2 }`)
+	cases := []struct{ code, want, out string }{
+		{"min(3, 1, 2) + max(4, 5)", "6", ""},
+		{"top := max(3, 9)\ntop", "9", ""},
+		// The type is the first non-constant argument's, wherever it stands.
+		{`fmt.Printf("%T %v %T %v", min(1, f64), min(1, f64), max(3, i64), max(3, i64))`, "", "float64 1 int64 7"},
+		{"m := max(0.5, f64)\nfmt.Printf(\"%T %v\", m, m)", "", "float64 2.5"},
+		{"fmt.Println(max(2, 1.5), min(lim, 3), max(Dur(3), 5), max(\"a\", \"b\"), min(f64))", "", "2 3 5 b 2.5\n"},
+		{"var low float64 = min(1, 2)\nfmt.Printf(\"%T %v\", low, low)", "", "float64 1"},
+		{"half()", "1", ""},
+		{"fmt.Println(math.IsNaN(max(math.NaN(), 1)), math.IsNaN(min(1, math.NaN())))", "", "true true\n"},
+		{"func() {\n\tx := min(4, 2)\n\tfmt.Print(x)\n}()", "", "2"},
+		{"mm := map[string]int{\"a\": 1}\nclear(mm)\nlen(mm)", "0", ""},
+		{"type P struct{ A int }\nps := []P{{1}, {2}}\nclear(ps[1:])\nps", "[{1} {0}]", ""},
+		// A cell's own min, or a parameter named max, is not touched.
+		{"func clamp(v, min, max int) int {\n\tif v < min {\n\t\treturn min\n\t}\n\tif v > max {\n\t\treturn max\n\t}\n\treturn v\n}\nclamp(12, 0, 10)", "10", ""},
+		{"func min(a, b int) int { return a*100 + b }\nmin(1, 2)", "102", ""},
+	}
+	for _, c := range cases {
+		got, out := r.ok(c.code)
+		if got != c.want || out != c.out {
+			t.Errorf("%s:\nvalue %q stdout %q, want %q %q", c.code, got, out, c.want, c.out)
+		}
+	}
+	res, _ := r.run("clear(3)")
+	if res.Status != "error" || !strings.Contains(res.Evalue, "clear: argument is a int, not a map or a slice") {
+		t.Fatalf("clear(3): %+v", res)
+	}
+}

@@ -199,6 +199,9 @@ func New(opts Options) (*Session, error) {
 	if err := s.importScope(); err != nil {
 		return nil, err
 	}
+	if err := s.declareBuiltins(); err != nil {
+		return nil, err
+	}
 	s.stop = make(chan struct{})
 	go s.watchStacks(s.stop)
 	return s, nil
@@ -481,11 +484,14 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	}
 	// Declarations.
 	if text, ok := mask(src, items, partDecl); ok {
+		var post []ast.Stmt // run after the declarations
 		parse := func(force bool) (*ast.File, []string, bool, error) {
 			f, err := parser.ParseFile(s.in.FileSet(), s.fileName(), "package main\n"+s.lineDirective(name)+string(text), parser.SkipObjectResolution|parser.ParseComments)
 			if err != nil {
 				return nil, nil, false, err
 			}
+			names, isConst := s.minMaxNames(f)
+			post = rewriteMinMax(f, nil, names, isConst)
 			hoistMultiValueArgs(f, s.genericArities(f), "v·"+strconv.FormatInt(c.id, 10)+"·")
 			unsure := rangeInts(f, newTypeFacts(f, s.globalKind), force)
 			perIterationVars(f)
@@ -522,6 +528,11 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 		}
 		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 			return s.runError(ctx, c, err, name, code)
+		}
+		if len(post) > 0 {
+			if _, err := s.compileRun(ctx, &ast.BlockStmt{Lbrace: post[0].Pos(), List: post, Rbrace: post[0].Pos()}); err != nil {
+				return s.runError(ctx, c, err, name, code)
+			}
 		}
 		s.recordDecls(f, declared)
 		if hasMain {
@@ -595,6 +606,8 @@ func (s *Session) prepStmts(c *cell, name, text string, force bool) (*ast.BlockS
 		}
 		return nil, nil, false, fmt.Errorf("%s: %s", cleanPos(s.in.FileSet().Position(n.Pos()).String()), what)
 	}
+	names, isConst := s.minMaxNames(body)
+	rewriteMinMax(body, body, names, isConst)
 	hoistMultiValueArgs(body, s.genericArities(nil), "v·"+strconv.FormatInt(c.id, 10)+"·")
 	unsure := rangeInts(body, newTypeFacts(body, s.globalKind), force)
 	perIterationVars(body)
@@ -606,6 +619,36 @@ func (s *Session) prepStmts(c *cell, name, text string, force bool) (*ast.BlockS
 		return cleanPos(s.in.FileSet().Position(p).String())
 	})
 	return body, final, unsure, nil
+}
+
+// minMaxNames tells which of min and max are the session's own (see builtins.go) in
+// root, and which names are constants there or in earlier cells.
+func (s *Session) minMaxNames(root ast.Node) (map[string]bool, func(string) bool) {
+	consts := map[string]bool{}
+	ast.Inspect(root, func(n ast.Node) bool {
+		if gd, ok := n.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+			for _, sp := range gd.Specs {
+				for _, id := range sp.(*ast.ValueSpec).Names {
+					consts[id.Name] = true
+				}
+			}
+		}
+		return true
+	})
+	names := map[string]bool{}
+	s.mu.Lock()
+	for _, n := range []string{"min", "max"} {
+		if _, defined := s.defs[n]; !defined && !declares(root, n) {
+			names[n] = true
+		}
+	}
+	for n, k := range s.defs {
+		if k == "const" {
+			consts[n] = true
+		}
+	}
+	s.mu.Unlock()
+	return names, func(n string) bool { return consts[n] }
 }
 
 // compileStmts compiles a cell's statements; when that fails and the last one was

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"strings"
 )
 
 // The interpreter predates Go 1.21's min, max and clear. The session declares them as
@@ -14,7 +15,7 @@ import (
 // generic function.
 
 // builtinsSrc is compiled in a file of its own, so that its import of reflect is not
-// the cells'. orderedName is what "ordered_" is renamed to: a name cells cannot spell.
+// the cells'. Its names ending in _ are renamed to end in ·, which cells cannot spell.
 const builtinsSrc = `package main
 
 import "reflect"
@@ -24,7 +25,7 @@ type ordered_ interface {
 		~uintptr | ~float32 | ~float64 | ~string
 }
 
-func min[T ordered_](x T, y ...T) T {
+func min[T_ ordered_](x T_, y ...T_) T_ {
 	for _, v := range y {
 		if v < x || v != v { // a NaN wins, as with the builtin
 			x = v
@@ -33,7 +34,7 @@ func min[T ordered_](x T, y ...T) T {
 	return x
 }
 
-func max[T ordered_](x T, y ...T) T {
+func max[T_ ordered_](x T_, y ...T_) T_ {
 	for _, v := range y {
 		if v > x || v != v {
 			x = v
@@ -58,8 +59,6 @@ func clear(x any) {
 }
 `
 
-const orderedName = "ordered·"
-
 // declareBuiltins compiles builtinsSrc; execMu is held or the session is new.
 func (s *Session) declareBuiltins() error {
 	f, err := parser.ParseFile(s.in.FileSet(), "builtins.go", builtinsSrc, parser.SkipObjectResolution)
@@ -67,8 +66,9 @@ func (s *Session) declareBuiltins() error {
 		return fmt.Errorf("parsing the builtins: %w", err)
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && id.Name == "ordered_" {
-			id.Name = orderedName
+		if id, ok := n.(*ast.Ident); ok && strings.HasSuffix(id.Name, "_") {
+			// The interpreter lets a type parameter's name clash with a cell's import.
+			id.Name = strings.TrimSuffix(id.Name, "_") + "·"
 		}
 		return true
 	})

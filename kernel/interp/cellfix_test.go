@@ -232,6 +232,10 @@ func half() float64 { return fromDecl / 2 }`)
 			t.Errorf("%s:\nvalue %q stdout %q, want %q %q", c.code, got, out, c.want, c.out)
 		}
 	}
+	// The builtins' type parameters do not clash with a cell's names.
+	if got, _ := r.ok("import T \"strings\"\nT.ToUpper(\"x\") + fmt.Sprint(max(2, 1))"); got != `"X2"` {
+		t.Errorf("import named T: %q", got)
+	}
 	res, _ := r.run("clear(3)")
 	if res.Status != "error" || !strings.Contains(res.Evalue, "clear: argument is a int, not a map or a slice") {
 		t.Fatalf("clear(3): %+v", res)

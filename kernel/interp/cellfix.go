@@ -575,3 +575,93 @@ func genericArity(d *ast.FuncDecl) int {
 	}
 	return n
 }
+
+// renameTypeParams gives the type parameters of the file's generic functions, types
+// and methods names that end in ·: the interpreter leaks a type parameter's name into
+// the package scope, where `func Map[T any]` would hide an import named T (engine
+// notebooks import engine/types as T) for the rest of the session.
+func renameTypeParams(f *ast.File) {
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			names := map[string]bool{}
+			for _, id := range fieldNames(d.Type.TypeParams) {
+				names[id.Name] = true
+			}
+			if d.Recv != nil && len(d.Recv.List) == 1 {
+				t := d.Recv.List[0].Type
+				if st, ok := t.(*ast.StarExpr); ok {
+					t = st.X
+				}
+				switch t := t.(type) {
+				case *ast.IndexExpr:
+					if id, ok := t.Index.(*ast.Ident); ok && id.Name != "_" {
+						names[id.Name] = true
+					}
+				case *ast.IndexListExpr:
+					for _, ix := range t.Indices {
+						if id, ok := ix.(*ast.Ident); ok && id.Name != "_" {
+							names[id.Name] = true
+						}
+					}
+				}
+			}
+			renameIn(d, names)
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				if ts, ok := s.(*ast.TypeSpec); ok && ts.TypeParams != nil {
+					names := map[string]bool{}
+					for _, id := range fieldNames(ts.TypeParams) {
+						names[id.Name] = true
+					}
+					renameIn(ts.TypeParams, names)
+					renameIn(ts.Type, names)
+				}
+			}
+		}
+	}
+}
+
+func fieldNames(fl *ast.FieldList) []*ast.Ident {
+	if fl == nil {
+		return nil
+	}
+	var ids []*ast.Ident
+	for _, f := range fl.List {
+		ids = append(ids, f.Names...)
+	}
+	return ids
+}
+
+// renameIn appends · to the identifiers under n that are in names, leaving selected
+// names (x.T), field names of struct types and keys of composite literals alone.
+func renameIn(n ast.Node, names map[string]bool) {
+	if len(names) == 0 {
+		return
+	}
+	var walk func(n ast.Node) bool
+	walk = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			if names[n.Name] {
+				n.Name += "·"
+			}
+		case *ast.SelectorExpr:
+			ast.Inspect(n.X, walk)
+			return false
+		case *ast.KeyValueExpr:
+			if _, ok := n.Key.(*ast.Ident); !ok {
+				ast.Inspect(n.Key, walk)
+			}
+			ast.Inspect(n.Value, walk)
+			return false
+		case *ast.StructType:
+			for _, f := range n.Fields.List {
+				ast.Inspect(f.Type, walk)
+			}
+			return false
+		}
+		return true
+	}
+	ast.Inspect(n, walk)
+}

@@ -241,3 +241,29 @@ func half() float64 { return fromDecl / 2 }`)
 		t.Fatalf("clear(3): %+v", res)
 	}
 }
+
+func TestTypeParameterDoesNotHideImport(t *testing.T) {
+	r := newRunner(t)
+	r.ok(`import T "strings"
+func Map[T any](xs []T, f func(T) T) []T {
+	out := make([]T, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+type Box[T any] struct{ T T }
+func (b Box[T]) Get() T { return b.T }`)
+	got, _ := r.ok(`var up []string
+up = Map([]string{"a"}, T.ToUpper)
+up[0] + Box[string]{T: "b"}.Get() + T.Repeat("c", 2)`)
+	if got != `"Abcc"` {
+		t.Fatalf("got %q", got)
+	}
+	r.s.mu.Lock()
+	doc := r.s.docs["Map"]
+	r.s.mu.Unlock()
+	if !strings.HasPrefix(doc, "func Map[T any](xs []T, f func(T) T) []T") {
+		t.Fatalf("doc %q", doc)
+	}
+}

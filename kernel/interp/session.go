@@ -492,6 +492,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			}
 			names, isConst := s.minMaxNames(f)
 			post = rewriteMinMax(f, nil, names, isConst)
+			renameTypeParams(f)
 			hoistMultiValueArgs(f, s.genericArities(f), "v·"+strconv.FormatInt(c.id, 10)+"·")
 			unsure := rangeInts(f, newTypeFacts(f, s.globalKind), force)
 			perIterationVars(f)
@@ -947,15 +948,20 @@ func (s *Session) recordStmts(b *ast.BlockStmt) {
 	}
 }
 
-// declText prints a declaration and its doc comment.
+// declText prints a declaration and its doc comment, without the · that renamed type
+// parameters end in (see renameTypeParams).
 func (s *Session) declText(n ast.Node, doc *ast.CommentGroup) string {
 	var b strings.Builder
-	printer.Fprint(&b, token.NewFileSet(), n)
+	var decl strings.Builder
+	printer.Fprint(&decl, token.NewFileSet(), n)
+	b.WriteString(typeParamRE.ReplaceAllString(decl.String(), "$1$2"))
 	if doc != nil {
 		b.WriteString("\n\n" + doc.Text())
 	}
 	return b.String()
 }
+
+var typeParamRE = regexp.MustCompile(`(\w)·([^\w·]|$)`)
 
 // recvTypeName is the type name of a method's receiver: T in (t T), (t *T), (t *T[K]).
 func recvTypeName(fl *ast.FieldList) string {

@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"strconv"
 	"strings"
@@ -664,4 +665,162 @@ func renameIn(n ast.Node, names map[string]bool) {
 		return true
 	}
 	ast.Inspect(n, walk)
+}
+
+// moveGlobalVarDecls makes statements of the cell's var declarations whose values use
+// variables of earlier cells (isGlobalVar), and of those that use such moved ones.
+// The interpreter fails on a package-level `var b = a * 2` when a was declared by an
+// earlier compilation ("variable definition loop": it looks for a's declaration among
+// the new file's); a top-level var statement declares the same global, in the same
+// order relative to the cell's statements. A declaration that a function of the
+// cell uses stays where it is: the function must see it declared.
+func moveGlobalVarDecls(src []byte, items []item, isGlobalVar func(string) bool) []item {
+	type varItem struct {
+		idx   int
+		names []string
+		uses  map[string]bool
+	}
+	var vars []varItem
+	declared := map[string]bool{} // names the cell's declarations declare
+	funcUses := map[string]bool{} // names the cell's functions use
+	for i, it := range items {
+		if it.kind != partDecl {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), "", append([]byte("package main\n"), src[it.start:it.end]...), parser.SkipObjectResolution)
+		if err != nil || len(f.Decls) != 1 {
+			continue
+		}
+		switch d := f.Decls[0].(type) {
+		case *ast.FuncDecl:
+			declared[d.Name.Name] = true
+			usedNames(d, funcUses)
+		case *ast.GenDecl:
+			vi := varItem{idx: i, uses: map[string]bool{}}
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, id := range sp.Names {
+						declared[id.Name] = true
+						vi.names = append(vi.names, id.Name)
+					}
+					for _, v := range sp.Values {
+						usedNames(v, vi.uses)
+					}
+				case *ast.TypeSpec:
+					declared[sp.Name.Name] = true
+				}
+			}
+			if d.Tok == token.VAR {
+				vars = append(vars, vi)
+			}
+		}
+	}
+	moved := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, v := range vars {
+			if items[v.idx].kind == partStmt {
+				continue
+			}
+			move := false
+			for n := range v.uses {
+				if moved[n] || (!declared[n] && isGlobalVar(n)) {
+					move = true
+				}
+			}
+			for _, n := range v.names {
+				if funcUses[n] {
+					move = false
+				}
+			}
+			if move {
+				items[v.idx].kind = partStmt
+				for _, n := range v.names {
+					moved[n] = true
+				}
+				changed = true
+			}
+		}
+	}
+	return items
+}
+
+// usedNames adds to names the identifiers under n, but for selected names (x.f).
+func usedNames(n ast.Node, names map[string]bool) {
+	var walk func(n ast.Node) bool
+	walk = func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			names[n.Name] = true
+		case *ast.SelectorExpr:
+			ast.Inspect(n.X, walk)
+			return false
+		}
+		return true
+	}
+	ast.Inspect(n, walk)
+}
+
+// splitTypedGlobalVars turns each `var x T = v` of the file whose value uses a variable
+// of an earlier cell (see moveGlobalVarDecls, which moves those it can) into `var x T`
+// and returns the assignments `x = v`, to run after the file's declarations. One that
+// another variable's value uses stays: that value would see x's zero value.
+func splitTypedGlobalVars(f *ast.File, isGlobalVar func(string) bool) []ast.Stmt {
+	declared := map[string]bool{}
+	valueUses := map[string]bool{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			declared[d.Name.Name] = true
+		case *ast.GenDecl:
+			for _, sp := range d.Specs {
+				switch sp := sp.(type) {
+				case *ast.ValueSpec:
+					for _, id := range sp.Names {
+						declared[id.Name] = true
+					}
+					for _, v := range sp.Values {
+						usedNames(v, valueUses)
+					}
+				case *ast.TypeSpec:
+					declared[sp.Name.Name] = true
+				}
+			}
+		}
+	}
+	var post []ast.Stmt
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.VAR {
+			continue
+		}
+		for _, sp := range gd.Specs {
+			vs := sp.(*ast.ValueSpec)
+			if vs.Type == nil || len(vs.Values) != len(vs.Names) {
+				continue
+			}
+			uses := map[string]bool{}
+			for _, v := range vs.Values {
+				usedNames(v, uses)
+			}
+			global, used := false, false
+			for n := range uses {
+				global = global || (!declared[n] && isGlobalVar(n))
+			}
+			for _, id := range vs.Names {
+				used = used || valueUses[id.Name]
+			}
+			if !global || used {
+				continue
+			}
+			as := &ast.AssignStmt{TokPos: vs.Pos(), Tok: token.ASSIGN, Rhs: vs.Values}
+			for _, id := range vs.Names {
+				as.Lhs = append(as.Lhs, &ast.Ident{NamePos: id.Pos(), Name: id.Name})
+			}
+			vs.Values = nil
+			post = append(post, as)
+		}
+	}
+	return post
 }

@@ -267,3 +267,25 @@ up[0] + Box[string]{T: "b"}.Get() + T.Repeat("c", 2)`)
 		t.Fatalf("doc %q", doc)
 	}
 }
+
+func TestVarDeclarationUsingEarlierCell(t *testing.T) {
+	r := newRunner(t)
+	r.ok("var base int64 = 7\nstep := 5")
+	cases := []struct{ code, want string }{
+		{"var a = base\na", "7"},
+		{"var b = step * 2\nvar c = b + 1\nc", "11"},
+		{"var d int64 = base * 2\nfunc useD() int64 { return d }\nuseD()", "14"},
+		{"func three() int { return 3 }\nvar e = three() + step\ne", "8"},
+	}
+	for _, c := range cases {
+		if got, _ := r.ok(c.code); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.code, got, c.want)
+		}
+	}
+	// Later cells see them as globals.
+	if got, _ := r.ok("func sum() int64 { return a + int64(c) + d }\nsum()"); got != "32" {
+		t.Fatalf("sum: %q", got)
+	}
+	// Untyped, and used by a function of the same cell: beyond the interpreter, said so.
+	r.runErr("var g = base\nfunc useG() int64 { return g }", "CompileError", "give it a type")
+}

@@ -474,7 +474,12 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 
 	src := []byte(code)
 	name := cellName(c.count)
-	items := splitCell(src)
+	isGlobalVar := func(n string) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.defs[n] == "var"
+	}
+	items := moveGlobalVarDecls(src, splitCell(src), isGlobalVar)
 
 	// Imports.
 	if text, ok := mask(src, items, partImport); ok {
@@ -492,6 +497,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			}
 			names, isConst := s.minMaxNames(f)
 			post = rewriteMinMax(f, nil, names, isConst)
+			post = append(post, splitTypedGlobalVars(f, isGlobalVar)...)
 			renameTypeParams(f)
 			hoistMultiValueArgs(f, s.genericArities(f), "v·"+strconv.FormatInt(c.id, 10)+"·")
 			unsure := rangeInts(f, newTypeFacts(f, s.globalKind), force)
@@ -528,7 +534,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			return compileError(s.hintStmtError(err, f), name, code)
 		}
 		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
-			return s.runError(ctx, c, err, name, code)
+			return s.runError(ctx, c, s.hintStmtError(err, f), name, code)
 		}
 		if len(post) > 0 {
 			if _, err := s.compileRun(ctx, &ast.BlockStmt{Lbrace: post[0].Pos(), List: post, Rbrace: post[0].Pos()}); err != nil {
@@ -725,6 +731,9 @@ func (s *Session) globalKind(expr string) intness {
 func (s *Session) hintStmtError(err error, root ast.Node) error {
 	if root == nil || reflect.ValueOf(root).IsNil() {
 		return err
+	}
+	if strings.HasSuffix(err.Error(), ": variable definition loop") {
+		return fmt.Errorf("%w (if the value uses a variable of an earlier cell, the interpreter cannot declare it here: give it a type, var x T = ..., or declare it in a cell of its own)", err)
 	}
 	if strings.HasSuffix(err.Error(), ": nil type") {
 		// The interpreter names no position: show the first range with one variable.

@@ -39,10 +39,25 @@ func topLevelRefusal(b *ast.BlockStmt) ast.Node {
 // top-level code in the package scope, where it handles a nested block badly: `x, err
 // := f()` inside a top-level loop is "undefined: err", and `i := i` in a loop body
 // loops for ever. In a function those work. Names declared inside such a statement
-// are local to it in Go too, so nothing visible changes. A statement with a goto is
-// left alone (its label may be outside).
+// are local to it in Go too, so nothing visible changes. A statement with a goto, or
+// a goto's label, is left alone.
 func wrapCompound(b *ast.BlockStmt) {
+	targets := map[string]bool{} // labels a goto of the top-level code jumps to
+	ast.Inspect(b, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BranchStmt:
+			if n.Tok == token.GOTO && n.Label != nil {
+				targets[n.Label.Name] = true
+			}
+		}
+		return true
+	})
 	for i, st := range b.List {
+		if l, ok := st.(*ast.LabeledStmt); ok && targets[l.Label.Name] {
+			continue
+		}
 		switch st.(type) {
 		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
 			*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:

@@ -187,6 +187,8 @@ type Derived struct {
 		{"e := Derived{Base{4}, 5}\ne.N + e.M", "9", ""},
 		// Labelled break and continue at the top level.
 		{"outer:\nfor i := 0; i < 3; i++ {\n\tfor j := 0; j < 3; j++ {\n\t\tif j == 1 {\n\t\t\tcontinue outer\n\t\t}\n\t\tif i == 2 {\n\t\t\tbreak outer\n\t\t}\n\t\tfmt.Print(i, j, \" \")\n\t}\n}", "", "0 0 1 0 "},
+		// A goto at the top level, to a label there.
+		{"k := 0\nagain:\nk++\nif k < 3 {\n\tgoto again\n}\nk", "3", ""},
 		// Switch with an init statement.
 		{"switch x := 3; {\ncase x > 2:\n\tfmt.Print(\"big\")\n}", "", "big"},
 		// Defer in a function literal runs when the literal returns.

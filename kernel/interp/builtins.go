@@ -59,7 +59,85 @@ func clear(x any) {
 }
 `
 
-// declareBuiltins compiles builtinsSrc; execMu is held or the session is new.
+// slicesSortSrc adds to package slices the sorting functions that yaegi leaves out
+// of its interpreted copy of the package (its pdqsort does not compile there): they
+// sort with package sort, which swaps the elements of any slice.
+const slicesSortSrc = `package slices
+
+import (
+	"cmp"
+	"sort"
+)
+
+func Sort[E cmp.Ordered](x []E) {
+	sort.Slice(x, func(i, j int) bool { return x[i] < x[j] || (x[i] != x[i] && x[j] == x[j]) })
+}
+
+func SortFunc[E any](x []E, f func(a, b E) int) {
+	sort.Slice(x, func(i, j int) bool { return f(x[i], x[j]) < 0 })
+}
+
+func SortStableFunc[E any](x []E, f func(a, b E) int) {
+	sort.SliceStable(x, func(i, j int) bool { return f(x[i], x[j]) < 0 })
+}
+
+func IsSorted[E cmp.Ordered](x []E) bool {
+	for i := len(x) - 1; i > 0; i-- {
+		if x[i] < x[i-1] || (x[i] != x[i] && x[i-1] == x[i-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func IsSortedFunc[E any](x []E, f func(a, b E) int) bool {
+	for i := len(x) - 1; i > 0; i-- {
+		if f(x[i], x[i-1]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func BinarySearch[E cmp.Ordered](x []E, target E) (int, bool) {
+	i := sort.Search(len(x), func(i int) bool { return x[i] >= target })
+	return i, i < len(x) && x[i] == target
+}
+
+func BinarySearchFunc[E, T any](x []E, target T, f func(E, T) int) (int, bool) {
+	i := sort.Search(len(x), func(i int) bool { return f(x[i], target) >= 0 })
+	return i, i < len(x) && f(x[i], target) == 0
+}
+
+func Min[E cmp.Ordered](x []E) E {
+	if len(x) < 1 {
+		panic("slices.Min: empty list")
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v < m || v != v {
+			m = v
+		}
+	}
+	return m
+}
+
+func Max[E cmp.Ordered](x []E) E {
+	if len(x) < 1 {
+		panic("slices.Max: empty list")
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	return m
+}
+`
+
+// declareBuiltins compiles builtinsSrc and slicesSortSrc; execMu is held or the
+// session is new.
 func (s *Session) declareBuiltins() error {
 	f, err := parser.ParseFile(s.in.FileSet(), "builtins.go", builtinsSrc, parser.SkipObjectResolution)
 	if err != nil {
@@ -74,6 +152,14 @@ func (s *Session) declareBuiltins() error {
 	})
 	if _, err := s.compileRun(context.Background(), f); err != nil {
 		return fmt.Errorf("declaring the builtins: %w", err)
+	}
+	// A file name of its own: imports are per file name, and yaegi's slices has one.
+	sf, err := parser.ParseFile(s.in.FileSet(), "slices_sort.go", slicesSortSrc, parser.SkipObjectResolution)
+	if err != nil {
+		return fmt.Errorf("parsing slices.Sort: %w", err)
+	}
+	if _, err := s.compile(sf); err != nil {
+		return fmt.Errorf("declaring slices.Sort: %w", err)
 	}
 	return nil
 }

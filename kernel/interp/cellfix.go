@@ -576,8 +576,8 @@ func multiValueCalls(e ast.Expr, generics map[string]int) []*ast.CallExpr {
 	return calls
 }
 
-// genericArity is the number of parameters of a generic function declaration, 0 for
-// a function that is not generic or is variadic.
+// genericArity is the number of parameters of a generic function declaration, -1
+// for a variadic one, 0 for a function that is not generic.
 func genericArity(d *ast.FuncDecl) int {
 	if d.Recv != nil || d.Type.TypeParams == nil || d.Type.Params == nil {
 		return 0
@@ -585,7 +585,7 @@ func genericArity(d *ast.FuncDecl) int {
 	n := 0
 	for _, f := range d.Type.Params.List {
 		if _, ok := f.Type.(*ast.Ellipsis); ok {
-			return 0
+			return -1
 		}
 		n += max(len(f.Names), 1)
 	}

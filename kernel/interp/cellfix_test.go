@@ -291,3 +291,27 @@ func TestVarDeclarationUsingEarlierCell(t *testing.T) {
 	// Untyped, and used by a function of the same cell: beyond the interpreter, said so.
 	r.runErr("var g = base\nfunc useG() int64 { return g }", "CompileError", "give it a type")
 }
+
+func TestSlicesSorting(t *testing.T) {
+	r := newRunner(t)
+	r.ok(`import ("cmp"; "fmt"; "slices"; "strings")
+type P struct {
+	N string
+	A int
+}
+type Names []string`)
+	cases := []struct{ code, want string }{
+		{"xs := []int{3, 1, 2}\nslices.Sort(xs)\nxs", "[1 2 3]"},
+		{"ns := Names{\"z\", \"y\"}\nslices.Sort(ns)\nfmt.Sprint(ns, slices.IsSorted(ns))", `"[y z] true"`},
+		{"ps := []P{{\"b\", 2}, {\"a\", 1}, {\"c\", 1}}\nslices.SortStableFunc(ps, func(a, b P) int { return cmp.Compare(a.A, b.A) })\nps", "[{a 1} {c 1} {b 2}]"},
+		{"slices.SortFunc(ps, func(a, b P) int { return strings.Compare(b.N, a.N) })\nps", "[{c 1} {b 2} {a 1}]"},
+		{"slices.BinarySearch([]string{\"a\", \"c\"}, \"c\")", "(1, true)"},
+		{"fmt.Sprint(slices.Max([]float64{1, 5, 2}), slices.Min([]int{4, 3}))", `"5 3"`},
+	}
+	for _, c := range cases {
+		if got, _ := r.ok(c.code); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.code, got, c.want)
+		}
+	}
+	r.runErr("m := slices.Max([]int{1})", "CompileError", "m := slices.Max(...) at the top level of a cell is not supported by the interpreter when slices.Max is generic")
+}

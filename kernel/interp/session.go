@@ -672,7 +672,7 @@ func (s *Session) compileStmts(body *ast.BlockStmt, final **finalExpr) (*yaegi.P
 }
 
 // genericArities maps the generic functions of earlier cells, and of f when not nil,
-// to their numbers of parameters.
+// to their numbers of parameters (-1: variadic).
 func (s *Session) genericArities(f *ast.File) map[string]int {
 	s.mu.Lock()
 	m := make(map[string]int, len(s.generics))
@@ -683,7 +683,7 @@ func (s *Session) genericArities(f *ast.File) map[string]int {
 	if f != nil {
 		for _, d := range f.Decls {
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
-				if n := genericArity(fd); n > 0 {
+				if n := genericArity(fd); n != 0 {
 					m[fd.Name.Name] = n
 				} else {
 					delete(m, fd.Name.Name)
@@ -745,7 +745,7 @@ func (s *Session) hintStmtError(err error, root ast.Node) error {
 			return r == nil
 		})
 		if r != nil {
-			return fmt.Errorf("%s: cannot range over this (if it is an integer whose type the kernel could not tell, write for i := 0; i < n; i++)",
+			return fmt.Errorf("%s: cannot range over this: the interpreter ranges over slices, arrays, strings, maps and channels, not functions; and over an integer where the kernel can tell it is one (else write for i := 0; i < n; i++)",
 				cleanPos(s.in.FileSet().Position(r.X.Pos()).String()))
 		}
 		return err
@@ -764,12 +764,24 @@ func (s *Session) hintStmtError(err error, root ast.Node) error {
 		if !ok {
 			continue
 		}
-		if id, ok := call.Fun.(*ast.Ident); ok {
-			if _, generic := generics[id.Name]; generic {
-				x := identName(as.Lhs[0].(*ast.Ident))
-				return fmt.Errorf("%s: %s := %s(...) at the top level of a cell is not supported by the interpreter: declare the variable first (var %s T) and assign it (%s = %s(...)), or do it inside a function",
-					cleanPos(s.in.FileSet().Position(as.Pos()).String()), x, id.Name, x, x, id.Name)
+		fn := ""
+		switch f := call.Fun.(type) {
+		case *ast.Ident:
+			if _, generic := generics[f.Name]; generic {
+				fn = f.Name
 			}
+		case *ast.SelectorExpr: // a generic function of an (interpreted) package: slices.Max
+			s.mu.Lock()
+			_, pkg := s.imports[identName(typeIdent(f.X))]
+			s.mu.Unlock()
+			if pkg {
+				fn = identName(typeIdent(f.X)) + "." + f.Sel.Name
+			}
+		}
+		if fn != "" {
+			x := identName(as.Lhs[0].(*ast.Ident))
+			return fmt.Errorf("%s: %s := %s(...) at the top level of a cell is not supported by the interpreter when %s is generic: declare the variable first (var %s T) and assign it (%s = %s(...)), or do it inside a function",
+				cleanPos(s.in.FileSet().Position(as.Pos()).String()), x, fn, fn, x, x, fn)
 		}
 	}
 	return err
@@ -882,7 +894,7 @@ func (s *Session) recordDecls(f *ast.File, types []string) {
 		case *ast.FuncDecl:
 			if d.Recv == nil {
 				s.defs[d.Name.Name] = "func"
-				if n := genericArity(d); n > 0 {
+				if n := genericArity(d); n != 0 {
 					s.generics[d.Name.Name] = n
 				} else {
 					delete(s.generics, d.Name.Name)

@@ -86,6 +86,12 @@ func count(n int) (s string) {
 			t.Errorf("%s:\nstdout %q, want %q", c.code, out, c.out)
 		}
 	}
+	// Telling a field's type reads it; a nil pointer's panic there is not the cell's.
+	r.ok("var nilCfg *Cfg")
+	res, _ := r.run("for i := range nilCfg.N {\n\t_ = i\n}")
+	if tb := strings.Join(res.Traceback, "\n"); res.Ename != "panic" || strings.Contains(tb, "cell.go") || strings.Count(tb, "main(...)") != 1 {
+		t.Errorf("nil pointer: %s %s\n%s", res.Ename, res.Evalue, tb)
+	}
 	// Go refuses to range over a float; so does the kernel, naming the operand.
 	r.runErr("for i := range 2.5 {\n\t_ = i\n}", "CompileError", ":1:16: cannot range over this")
 }

@@ -533,6 +533,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 		if err != nil {
 			return compileError(s.hintStmtError(err, f), name, code)
 		}
+		c.forgetPanics()
 		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 			return s.runError(ctx, c, s.hintStmtError(err, f), name, code)
 		}
@@ -582,6 +583,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	// the next compilation writes. Neither is in our reach (stopInterpreter avoids the
 	// first where we choose the program); the cell's goroutine is waited for (runError)
 	// to keep the window short.
+	c.forgetPanics()
 	if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 		return s.runError(ctx, c, err, name, code)
 	}
@@ -692,6 +694,14 @@ func (s *Session) genericArities(f *ast.File) map[string]int {
 		}
 	}
 	return m
+}
+
+// forgetPanics drops the trace lines of a probe's panic (globalKind evaluating a
+// field of a nil pointer) before the cell's code runs.
+func (c *cell) forgetPanics() {
+	c.mu.Lock()
+	c.panics = nil
+	c.mu.Unlock()
 }
 
 // globalKind tells whether a variable of earlier cells, or a field of one (a.b.c),

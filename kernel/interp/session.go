@@ -18,15 +18,19 @@
 // statement at the top level runs in a function literal (yaegi mishandles nested
 // blocks in package scope: `x, err := f()` in a top-level loop), loop variables are
 // per iteration as in Go 1.22, a range over an integer becomes a three-clause loop,
-// and f(g()) with a generic f and a multi-value g gets temporaries.
+// f(g()) with a generic f and a multi-value g gets temporaries, type parameters get
+// names that cannot hide an import, and a var declaration using an earlier cell's
+// variable runs as a statement. min, max and clear, and the sorting functions of
+// slices, which yaegi lacks, are declared by the session (builtins.go).
 //
 // Limits inherited from yaegi: an interrupt stops every interpreted goroutine, not
 // only the cell's (yaegi cancels by a global run id); a call blocked in compiled code
 // other than time.Sleep is abandoned, and stopped at its next top-level statement if
-// it ever returns; `x := GenericFunc(...)` at the top level of a cell is refused
-// (assign to a declared variable instead), and inference of more than one type
-// parameter from a function argument may fail (instantiate explicitly); return and
-// defer at the top level of a cell are refused.
+// it ever returns; `x := GenericFunc(...)` at the top level of a cell is refused when
+// the result's type is a type parameter (assign to a declared variable instead), and
+// inference of more than one type parameter from a function argument may fail
+// (instantiate explicitly); return and defer at the top level of a cell are refused;
+// range over a function (Go 1.23 iterators) is not supported.
 package interp
 
 import (

@@ -63,14 +63,7 @@ func (c *ContinuousSink) WriteRows(ctx context.Context, epoch int64, data *batch
 	s := c.Sink
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if data.Schema != s.schema && data.Schema.SimpleString() != s.schema.SimpleString() {
-		cols, err := validate(data.Schema, s.cols.topic < 0)
-		if err != nil {
-			return err
-		}
-		s.schema, s.cols = data.Schema, cols
-	}
-	recs, err := s.records(data)
+	recs, err := s.recordsOf(data)
 	if err != nil {
 		return err
 	}

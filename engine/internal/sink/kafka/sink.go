@@ -296,16 +296,7 @@ func (s *Sink) AddBatch(ctx context.Context, batchID int64, data *batch.Batch) e
 		// Nothing to write: an empty batch replayed writes nothing either.
 		return nil
 	}
-	if data.Schema != s.schema && data.Schema.SimpleString() != s.schema.SimpleString() {
-		// The rows come with another column order or set than announced: find the
-		// columns again (and apply the same checks).
-		cols, err := validate(data.Schema, s.cols.topic < 0)
-		if err != nil {
-			return err
-		}
-		s.schema, s.cols = data.Schema, cols
-	}
-	recs, err := s.records(data)
+	recs, err := s.recordsOf(data)
 	if err != nil {
 		return err
 	}
@@ -522,6 +513,19 @@ func (s *Sink) topicID(ctx context.Context, topic string) ([16]byte, error) {
 		}
 	}
 	return [16]byte{}, nil
+}
+
+// recordsOf is records for rows whose schema may differ from the one announced (another
+// column order or set): the columns are found again, with the same checks. s.mu is held.
+func (s *Sink) recordsOf(data *batch.Batch) ([]*kgo.Record, error) {
+	if data.Schema != s.schema && data.Schema.SimpleString() != s.schema.SimpleString() {
+		cols, err := validate(data.Schema, s.cols.topic < 0)
+		if err != nil {
+			return nil, err
+		}
+		s.schema, s.cols = data.Schema, cols
+	}
+	return s.records(data)
 }
 
 // records turns rows into Kafka records.

@@ -22,6 +22,7 @@ import unittest
 import uuid
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 from jupyter_client.manager import start_new_kernel
 
 TIMEOUT = 15
@@ -218,7 +219,17 @@ class WireFaultTests(unittest.TestCase):
             s.setsockopt(zmq.IDENTITY, ident)
         info = self.km.get_connection_info()
         sock.connect("%s://%s:%d" % (self.transport, self.ip, self.shell_port))
+        # The kernel routes input_request by identity: the stdin connection must be up
+        # (handshake done) before the request goes out, or the kernel's ROUTER drops it.
+        monitor = stdin.get_monitor_socket()
         stdin.connect("%s://%s:%d" % (self.transport, self.ip, info["stdin_port"]))
+        want = getattr(zmq, "EVENT_HANDSHAKE_SUCCEEDED", zmq.EVENT_CONNECTED)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            if monitor.poll(100) and recv_monitor_message(monitor)["event"] == want:
+                break
+        stdin.disable_monitor()
+        monitor.close(0)
         frames, msg_id = self.frames("execute_request", {"code": 'import "fmt"\nvar s string\nfmt.Scanln(&s)\ns',
                                                          "silent": False, "store_history": False,
                                                          "user_expressions": {}, "allow_stdin": True})

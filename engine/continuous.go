@@ -116,9 +116,9 @@ type continuousForeach struct {
 
 var _ runtime.ContinuousSink = (*continuousForeach)(nil)
 
-func (f *continuousForeach) WriteRows(_ context.Context, _ int64, data *batch.Batch) error {
+func (f *continuousForeach) WriteRows(ctx context.Context, _ int64, data *batch.Batch) error {
 	rows := rowsOf(data, f.loc)
-	return callUser(f.out, "foreach", func() error {
+	return callUser(ctx, f.out, "foreach", func() error {
 		for _, r := range rows {
 			if err := f.fn(r); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"io"
 	"os"
 	"sync"
@@ -15,6 +16,7 @@ var hooks struct {
 	sync.RWMutex
 	output   func() io.Writer
 	callback func(w io.Writer, call func())
+	ctxHook  func(ctx context.Context, w io.Writer, call func())
 	show     func(w io.Writer, df *DataFrame, text string) bool
 }
 
@@ -35,6 +37,17 @@ func SetCallbackHook(hook func(w io.Writer, call func())) {
 	hooks.Lock()
 	defer hooks.Unlock()
 	hooks.callback = hook
+}
+
+// SetCallbackContextHook is SetCallbackHook whose hook also gets the query's context:
+// it ends when the query is stopped, so that the hook may end user code that does not
+// return by itself (the hook's call then panics or returns early, and the stopping
+// query ignores what it says). When set, it is used instead of SetCallbackHook's hook.
+// nil removes it.
+func SetCallbackContextHook(hook func(ctx context.Context, w io.Writer, call func())) {
+	hooks.Lock()
+	defer hooks.Unlock()
+	hooks.ctxHook = hook
 }
 
 // SetShowHook sets a function that Show calls with the writer it would print to, the
@@ -60,11 +73,15 @@ func currentOutput() io.Writer {
 	return os.Stdout
 }
 
-// runCallback runs user code through the callback hook.
-func runCallback(w io.Writer, call func()) {
+// runCallback runs user code through the callback hook; ctx is the query's.
+func runCallback(ctx context.Context, w io.Writer, call func()) {
 	hooks.RLock()
-	h := hooks.callback
+	h, ch := hooks.callback, hooks.ctxHook
 	hooks.RUnlock()
+	if ch != nil {
+		ch(ctx, w, call)
+		return
+	}
 	if h == nil {
 		call()
 		return

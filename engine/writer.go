@@ -203,13 +203,13 @@ func (w *DataStreamWriter) Start(path ...string) (*StreamingQuery, error) {
 		fn := w.foreachBatch
 		snk = sink.NewForeachBatch(func(ctx context.Context, id int64, data *batch.Batch) error {
 			bdf := &DataFrame{session: s, plan: staticRelation(data), out: out}
-			return callUser(out, "foreachBatch", func() error { return fn(bdf, id) })
+			return callUser(ctx, out, "foreachBatch", func() error { return fn(bdf, id) })
 		})
 	case "foreach":
 		fn := w.foreach
 		snk = sink.NewForeachBatch(func(ctx context.Context, id int64, data *batch.Batch) error {
 			rows := rowsOf(data, loc)
-			return callUser(out, "foreach", func() error {
+			return callUser(ctx, out, "foreach", func() error {
 				for _, r := range rows {
 					if err := fn(r); err != nil {
 						return err
@@ -352,8 +352,8 @@ func staticRelation(data *batch.Batch) plan.Node {
 
 // callUser runs user code on a query's goroutine through the embedding's callback hook,
 // turning a panic into the query's error.
-func callUser(w io.Writer, what string, fn func() error) (err error) {
-	runCallback(w, func() {
+func callUser(ctx context.Context, w io.Writer, what string, fn func() error) (err error) {
+	runCallback(ctx, w, func() {
 		defer func() {
 			if r := recover(); r != nil {
 				if e, ok := r.(error); ok {

@@ -109,6 +109,13 @@ type InspectReply struct {
 	Metadata map[string]any
 }
 
+// IdleInterrupter is implemented by a Handler whose work may go on after its execute
+// returned (callbacks of streaming queries that a finished cell started): an interrupt
+// that finds no execute running calls InterruptIdle, which must not block for long.
+type IdleInterrupter interface {
+	InterruptIdle()
+}
+
 // Handler does the work behind each request. Execute runs on one goroutine, one request
 // at a time; ctx is cancelled by interrupt_request (and SIGINT). Positions are in Unicode
 // code points, as protocol 5.2+ says.

@@ -222,13 +222,19 @@ func (k *Kernel) Serve(ctx context.Context) error {
 }
 
 // Interrupt cancels the ctx of the running execute, as interrupt_request does. The main
-// calls it on SIGINT. Without a running execute it does nothing.
+// calls it on SIGINT. Without a running execute it calls the handler's InterruptIdle,
+// when it has one (see IdleInterrupter).
 func (k *Kernel) Interrupt() {
 	k.execMu.Lock()
-	if k.execCancel != nil {
-		k.execCancel()
-	}
+	cancel := k.execCancel
 	k.execMu.Unlock()
+	if cancel != nil {
+		cancel()
+		return
+	}
+	if ii, ok := k.h.(IdleInterrupter); ok {
+		ii.InterruptIdle()
+	}
 }
 
 // Close closes the sockets and ends the kernel's goroutines. It is safe to call more than

@@ -38,6 +38,8 @@ func (s *Session) runtimeSymbols() yaegi.Exports {
 			"Result":      result,
 			"At":          reflect.ValueOf(s.at),
 			"Hold":        reflect.ValueOf(s.hold),
+			"Poll":        reflect.ValueOf(s.poll),
+			"Stopping":    reflect.ValueOf(&s.stops.flag),
 		},
 		// Functions that run a callback on a goroutine of their own: guarded like
 		// a cell's go statement.
@@ -89,9 +91,11 @@ func (s *Session) at(id int64, i int) {
 	c.mu.Unlock()
 }
 
-// sleep is time.Sleep for interpreted code: an interrupt ends it.
+// sleep is time.Sleep for interpreted code: an interrupt ends it, and so does a request
+// to stop the calling goroutine (a callback of a stopped query, see callback.go).
 func (s *Session) sleep(d time.Duration) {
 	ch := s.router.interruptChan()
+	stop := s.stopChan() // nil, never ready, for a goroutine not registered
 	if d <= 0 {
 		return
 	}
@@ -100,6 +104,8 @@ func (s *Session) sleep(d time.Duration) {
 	select {
 	case <-t.C:
 	case <-ch:
+		panic(interrupted{})
+	case <-stop:
 		panic(interrupted{})
 	}
 }

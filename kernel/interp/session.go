@@ -114,6 +114,8 @@ type Session struct {
 	holdMu sync.Mutex
 	held   chan struct{} // released when a stop of the interpreter is done, see stopInterpreter
 
+	stops stopper // goroutines asked to stop, see callback.go
+
 	mu      sync.Mutex        // guards the fields below
 	gen     int               // generation of the file scope, see importScope
 	imports map[string]string // import name -> path, in the current file scope
@@ -506,6 +508,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			hoistMultiValueArgs(f, s.genericArities(f), "v·"+strconv.FormatInt(c.id, 10)+"·")
 			unsure := rangeInts(f, newTypeFacts(f, s.globalKind), force)
 			perIterationVars(f)
+			insertPolls(f)
 			rewriteGoStmts(f)
 			rename := map[string]string{}
 			s.mu.Lock()
@@ -624,6 +627,7 @@ func (s *Session) prepStmts(c *cell, name, text string, force bool) (*ast.BlockS
 	hoistMultiValueArgs(body, s.genericArities(nil), "v·"+strconv.FormatInt(c.id, 10)+"·")
 	unsure := rangeInts(body, newTypeFacts(body, s.globalKind), force)
 	perIterationVars(body)
+	insertPolls(body)
 	wrapCompound(body)
 	rewriteGoStmts(body)
 	renameMain(body)

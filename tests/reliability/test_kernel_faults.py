@@ -1,6 +1,6 @@
 """Bad code in cells and callbacks, and restarts, against the real kernel (issue 8, points
 2 and 5): a nil dereference in ForeachBatch and in compiled engine code, an endless loop
-inside ForeachBatch, a goroutine that panics in the background, and a kernel restart
+inside ForeachBatch (issue 8.2: stopped and interrupted after its cell ended), a goroutine that panics in the background, and a kernel restart
 that must leave no process behind.
 
 Run as the other Python tests (tests/run_all.sh sets JUPYTER_PATH to the installed
@@ -153,29 +153,23 @@ class BadCodeTests(KernelTestCase):
         self.assert_alive()
 
     def test_endless_loop_in_foreach_batch_of_a_finished_cell(self):
-        # The cell that started the query has ended when the loop starts: Stop still
-        # returns, after spark.sql.streaming.stopTimeout, with Spark's error. The loop's
-        # goroutine cannot be killed (an interrupt reaches only running cells): it would
-        # spin until the kernel restarts. Here it watches a variable that a later cell
-        # sets, so the test can end it and see the query finish.
+        # The cell that started the query has ended when the loop starts: a later cell's
+        # Stop still ends the loop (the kernel's loops poll for a request to stop their
+        # goroutine) and returns nil; the query ends without an exception.
         self.result(
             "stuck := make(chan bool, 1)\n"
-            "release := false\n"
+            "spins := 0\n"
             "bg, _ := df.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {\n"
             "    stuck <- true\n"
-            "    for !release {}\n"
-            "    return nil\n"
+            "    for { spins++ }\n"
             "}).Start()\n"
             "<-stuck"
         )
-        content, _, _ = self.run_cell("bg.Stop()")
-        self.assertEqual(content["status"], "error")
-        self.assertIn("failed to stop within 1000 milliseconds (specified by spark.sql.streaming.stopTimeout)",
-                      content["evalue"])
-        self.assert_alive()
-        self.assertEqual(self.result("bg.IsActive()"), "true")
-        self.assertEqual(self.result("release = true\nbg.AwaitTermination() == nil"), "true")
+        self.assertEqual(self.result("bg.Stop() == nil"), "true")
         self.assertEqual(self.result("bg.IsActive()"), "false")
+        self.assertEqual(self.result("bg.Exception() == nil"), "true")
+        self.assertEqual(self.result("a := spins\ntime.Sleep(200 * time.Millisecond)\nspins == a"), "true")
+        self.assert_alive()
         # Other queries still run in the same session.
         self.assertEqual(self.result(
             "n := int64(0)\n"
@@ -184,6 +178,28 @@ class BadCodeTests(KernelTestCase):
             "}).Trigger(engine.AvailableNow()).Start()\n"
             "ok.AwaitTermination()\n"
             "n"), "1")
+
+    def test_endless_loop_in_foreach_batch_interrupted_while_idle(self):
+        # No cell runs when the interrupt comes: it ends the loop, the query fails with
+        # the callback's interruption and the cell that started it is told.
+        start_id = self.kc.execute(
+            "idleStuck := make(chan bool, 1)\n"
+            "idle, _ := df.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {\n"
+            "    idleStuck <- true\n"
+            "    for {}\n"
+            "}).Start()\n"
+            "<-idleStuck"
+        )
+        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        self.assertEqual((reply["parent_header"]["msg_id"], reply["content"]["status"]), (start_id, "ok"))
+        self.km.interrupt_kernel()
+        content, _, others = self.run_cell("idle.AwaitTermination()")
+        self.assertEqual(content["status"], "error")
+        self.assertTrue(content["evalue"].endswith("panic in foreachBatch function: interrupted"), content)
+        self.assertEqual(self.result("idle.IsActive()"), "false")
+        told = [c["text"] for t, c, parent in others if t == "stream" and parent == start_id]
+        self.assertIn("interrupt: stopping a callback of a query started by this cell", "".join(told))
+        self.assert_alive()
 
     def test_background_goroutine_panic_reported_in_its_cell(self):
         # Cell A starts a goroutine that panics while cell B runs: the report belongs to A.

@@ -124,7 +124,7 @@ func newSession(set *magics.Set) (_ *interp.Session, closeDisplay func(), _ erro
 		return nil, nil, err
 	}
 	engine.SetOutput(func() io.Writer { return session.CellWriter("stdout") })
-	engine.SetCallbackHook(session.RunFor)
+	engine.SetCallbackContextHook(session.RunCallback)
 	return session, closeDisplay, nil
 }
 

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/runnel-go/runnel/kernel"
+	"github.com/runnel-go/runnel/kernel/interp"
+)
+
+// A ForeachBatch function that loops for ever, started by a cell that has finished
+// (issue 8.2): a later cell's Stop and an interrupt of the idle kernel both end it.
+
+const spinQuery = `import (
+	"fmt"
+	"time"
+	"github.com/runnel-go/runnel/engine"
+)
+spark := engine.NewSession()
+spark.Conf().Set("spark.sql.streaming.stopTimeout", "3000")
+entered := make(chan bool, 1)
+spins := 0
+rate := spark.ReadStream().Format("rate").Option("rowsPerSecond", 10).Load()
+spin, err := rate.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {
+	select {
+	case entered <- true:
+	default:
+	}
+	for {
+		spins++
+	}
+}).Start()
+err`
+
+// waitSpinning runs cells until the batch function has started to loop.
+func waitSpinning(t *testing.T, is *interpSession) {
+	t.Helper()
+	if _, out := is.run(`<-entered; "looping"`); out != "" {
+		t.Fatalf("waiting cell printed %q", out)
+	}
+}
+
+// stillCounting tells whether the loop still runs: spins grows within 200 ms.
+func stillCounting(t *testing.T, is *interpSession) bool {
+	t.Helper()
+	res, _ := is.run(`a := spins; time.Sleep(200 * time.Millisecond); spins != a`)
+	return res.Data["text/plain"] == "true"
+}
+
+func TestStopEndsLoopingForeachBatch(t *testing.T) {
+	is := startSession(t)
+	is.run(spinQuery)
+	waitSpinning(t, is)
+	if !stillCounting(t, is) {
+		t.Fatal("the batch function is not looping")
+	}
+	// Without the kernel's help Stop would return Spark's timeout error after 3 s and
+	// the query would stay active.
+	res, out := is.run(`fmt.Println(spin.Stop(), spin.IsActive(), spin.Exception())`)
+	if out != "<nil> false <nil>\n" {
+		t.Fatalf("Stop, IsActive, Exception printed %q (result %v)", out, res.Data)
+	}
+	if stillCounting(t, is) {
+		t.Error("the batch function still loops after Stop")
+	}
+	assertUsable(t, is)
+}
+
+func TestIdleInterruptEndsLoopingForeachBatch(t *testing.T) {
+	is := startSession(t)
+	rec := runRecorded(t, is, spinQuery)
+	waitSpinning(t, is)
+	// An interrupt_request that finds no cell running: the cell that started the
+	// query is told at once why the query fails.
+	is.s.(*interp.Session).InterruptIdle()
+	if got := rec.String(); got != "kernel: interrupt: stopping a callback of a query started by this cell; the query fails\n" {
+		t.Errorf("the starting cell got %q", got)
+	}
+	_, out := is.run(`ended, err := spin.AwaitTerminationTimeout(10 * time.Second)
+fmt.Println(ended, err != nil, spin.IsActive())
+fmt.Println(spin.Exception())`)
+	if !strings.HasPrefix(out, "true true false\n") || !strings.HasSuffix(out, "panic in foreachBatch function: interrupted\n") {
+		t.Fatalf("after the interrupt the query printed %q", out)
+	}
+	if stillCounting(t, is) {
+		t.Error("the batch function still loops after the interrupt")
+	}
+	assertUsable(t, is)
+}
+
+// assertUsable runs a new query with a ForeachBatch function until its first batch.
+func assertUsable(t *testing.T, is *interpSession) {
+	t.Helper()
+	_, out := is.run(`
+got := make(chan int64, 1)
+ok, err := rate.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {
+	for i := 0; i < 3; i++ {
+	}
+	select {
+	case got <- id:
+	default:
+	}
+	return nil
+}).Start()
+fmt.Println(err, <-got, ok.Stop(), ok.IsActive(), ok.Exception())`)
+	if out != "<nil> 0 <nil> false <nil>\n" {
+		t.Errorf("a new query after the stop printed %q", out)
+	}
+}
+
+// runRecorded runs a cell and returns its publisher, which keeps what the cell's
+// queries print after it ended.
+func runRecorded(t *testing.T, is *interpSession, code string) *recorder {
+	t.Helper()
+	is.n++
+	rec := &recorder{}
+	res := is.s.Execute(context.Background(), kernel.ExecuteRequest{Code: code, StoreHistory: true, ExecutionCount: is.n}, rec)
+	if res.Status == "error" {
+		t.Fatalf("cell %q: %s: %s", code, res.Ename, res.Evalue)
+	}
+	return rec
+}

@@ -179,7 +179,8 @@ func (s *Session) RunCallback(ctx context.Context, w io.Writer, call func()) {
 // InterruptIdle is an interrupt while no cell runs (kernel.IdleInterrupter): every
 // callback of a query running now stops at its next loop iteration or sleep, and its
 // cell is told; the query fails with the callback's panic. Goroutines of cells' go
-// statements stop too, at their next sleep, as they do on an interrupt of a cell.
+// statements are left alone: asking one that never loops again would keep every loop
+// of the kernel polling (see stopper.flag) for as long as it lives.
 func (s *Session) InterruptIdle() {
 	s.stops.mu.Lock()
 	cells := map[int64]*cell{}
@@ -193,7 +194,6 @@ func (s *Session) InterruptIdle() {
 			c.out.flush(true) // before the interrupt_reply: the frontend sees why the query failed
 		}
 	}
-	s.router.interrupt()
 }
 
 // insertPolls starts the body of every loop under root with `if *rt.Stopping {

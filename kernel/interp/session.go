@@ -12,7 +12,8 @@
 // Hooks for the layers above (display, engine): Options.Render turns a final value
 // into a MIME bundle, Options.Symbols adds symbol tables, Session.Publisher and
 // Session.CellWriter give compiled code the calling cell's output, Session.RunFor runs
-// a callback for a cell, Session.InterruptChan lets a blocking call end on interrupt.
+// a callback for a cell (Session.RunCallback too, and stops it when its context ends),
+// Session.InterruptChan lets a blocking call end on interrupt.
 //
 // Some Go the interpreter gets wrong is rewritten first (cellfix.go): a compound
 // statement at the top level runs in a function literal (yaegi mishandles nested
@@ -23,8 +24,12 @@
 // variable runs as a statement. min, max and clear, and the sorting functions of
 // slices, which yaegi lacks, are declared by the session (builtins.go).
 //
-// Limits inherited from yaegi: an interrupt stops every interpreted goroutine, not
-// only the cell's (yaegi cancels by a global run id); a call blocked in compiled code
+// A query's callback (ForeachBatch) of a finished cell is stopped without yaegi: every
+// loop of a cell polls a per-goroutine stop request, which q.Stop and an interrupt
+// while no cell runs make (callback.go).
+//
+// Limits inherited from yaegi: an interrupt of a running cell stops every interpreted
+// goroutine, not only the cell's (yaegi cancels by a global run id); a call blocked in compiled code
 // other than time.Sleep is abandoned, and stopped at its next top-level statement if
 // it ever returns; `x := GenericFunc(...)` at the top level of a cell is refused when
 // the result's type is a type parameter (assign to a declared variable instead), and

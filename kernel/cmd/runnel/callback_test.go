@@ -64,6 +64,18 @@ func TestStopEndsLoopingForeachBatch(t *testing.T) {
 	if stillCounting(t, is) {
 		t.Error("the batch function still loops after Stop")
 	}
+	// A batch function asleep ends too.
+	is.run(`napping := make(chan bool, 1)
+nap, err := rate.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {
+	napping <- true
+	time.Sleep(time.Hour)
+	return nil
+}).Start()
+err`)
+	_, out = is.run(`<-napping; fmt.Println(nap.Stop(), nap.IsActive(), nap.Exception())`)
+	if out != "<nil> false <nil>\n" {
+		t.Errorf("Stop of a sleeping batch function: Stop, IsActive, Exception printed %q", out)
+	}
 	assertUsable(t, is)
 }
 

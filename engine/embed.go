@@ -16,7 +16,7 @@ var hooks struct {
 	sync.RWMutex
 	output   func() io.Writer
 	callback func(w io.Writer, call func())
-	ctxHook  func(ctx context.Context, w io.Writer, call func())
+	ctxHook  func(ctx context.Context, w io.Writer, call func()) error
 	show     func(w io.Writer, df *DataFrame, text string) bool
 }
 
@@ -39,12 +39,13 @@ func SetCallbackHook(hook func(w io.Writer, call func())) {
 	hooks.callback = hook
 }
 
-// SetCallbackContextHook is SetCallbackHook whose hook also gets the query's context:
-// it ends when the query is stopped, so that the hook may end user code that does not
-// return by itself (the hook's call then panics or returns early, and the stopping
-// query ignores what it says). When set, it is used instead of SetCallbackHook's hook.
-// nil removes it.
-func SetCallbackContextHook(hook func(ctx context.Context, w io.Writer, call func())) {
+// SetCallbackContextHook is SetCallbackHook whose hook also gets the query's context,
+// which ends when the query is stopped, so that the hook may end user code that does
+// not return by itself (call then panics, and the stopping query ignores it). The hook
+// returns an error when call did not run to its end for another reason (an interrupt):
+// it fails the query. When set, it is used instead of SetCallbackHook's hook. nil
+// removes it.
+func SetCallbackContextHook(hook func(ctx context.Context, w io.Writer, call func()) error) {
 	hooks.Lock()
 	defer hooks.Unlock()
 	hooks.ctxHook = hook
@@ -74,19 +75,19 @@ func currentOutput() io.Writer {
 }
 
 // runCallback runs user code through the callback hook; ctx is the query's.
-func runCallback(ctx context.Context, w io.Writer, call func()) {
+func runCallback(ctx context.Context, w io.Writer, call func()) error {
 	hooks.RLock()
 	h, ch := hooks.callback, hooks.ctxHook
 	hooks.RUnlock()
-	if ch != nil {
-		ch(ctx, w, call)
-		return
-	}
-	if h == nil {
+	switch {
+	case ch != nil:
+		return ch(ctx, w, call)
+	case h != nil:
+		h(w, call)
+	default:
 		call()
-		return
 	}
-	h(w, call)
+	return nil
 }
 
 func showHook() func(w io.Writer, df *DataFrame, text string) bool {

@@ -353,7 +353,7 @@ func staticRelation(data *batch.Batch) plan.Node {
 // callUser runs user code on a query's goroutine through the embedding's callback hook,
 // turning a panic into the query's error.
 func callUser(ctx context.Context, w io.Writer, what string, fn func() error) (err error) {
-	runCallback(ctx, w, func() {
+	herr := runCallback(ctx, w, func() {
 		defer func() {
 			if r := recover(); r != nil {
 				if e, ok := r.(error); ok {
@@ -365,6 +365,9 @@ func callUser(ctx context.Context, w io.Writer, what string, fn func() error) (e
 		}()
 		err = fn()
 	})
+	if err == nil && herr != nil {
+		err = fmt.Errorf("%s function: %w", what, herr)
+	}
 	return err
 }
 

@@ -2,12 +2,16 @@ package interp
 
 import (
 	"context"
+	"errors"
 	"go/ast"
 	"io"
+	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/runnel-go/runnel/kernel"
+	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Stopping one interpreted goroutine. yaegi v0.16.1 cancels by a global run id: its
@@ -40,6 +44,11 @@ type stopper struct {
 	// loops read it without synchronization (it is only a hint: Poll decides under mu),
 	// so the race detector may report those reads.
 	flag bool
+
+	// cuts counts the interpreter's own stops (an interrupt of a running cell): each
+	// ends every interpreted frame, and a callback running then returns early, with
+	// zero values, as if it had finished. It is counted before the stop happens.
+	cuts atomic.Int64
 
 	mu        sync.Mutex
 	targets   map[int64]chan struct{} // goroutine id -> closed when it is asked to stop
@@ -127,13 +136,15 @@ func (s *Session) stopChan() <-chan struct{} {
 // ends (the query is stopped) while call runs, the interpreted code of call stops at
 // its next loop iteration or sleep, by a panic the engine reports as the callback's;
 // an interrupt while no cell runs stops it likewise (see InterruptIdle). If call has
-// not returned stopNoticeDelay after that, its cell is told.
-func (s *Session) RunCallback(ctx context.Context, w io.Writer, call func()) {
+// not returned stopNoticeDelay after that, its cell is told. The error says that an
+// interrupt of a running cell cut call short (errCut).
+func (s *Session) RunCallback(ctx context.Context, w io.Writer, call func()) error {
 	cw, ok := w.(cellWriter)
 	if !ok {
 		call()
-		return
+		return nil
 	}
+	cuts := s.stops.cuts.Load()
 	id := goid()
 	stop := s.watch(id)
 	s.stops.mu.Lock()
@@ -174,6 +185,27 @@ func (s *Session) RunCallback(ctx context.Context, w io.Writer, call func()) {
 		s.unwatch(id)
 	}()
 	s.RunFor(w, call)
+	if s.stops.cuts.Load() != cuts {
+		return errCut
+	}
+	return nil
+}
+
+// errCut is RunCallback's error when the interpreter stopped every interpreted frame
+// while the callback ran: its end did not run.
+var errCut = errors.New("interrupted (an interrupt of a running cell stops every interpreted goroutine)")
+
+// execute runs a program as ExecuteWithContext does, counting the stop that the end of
+// ctx makes before it happens (see stopper.cuts).
+func (s *Session) execute(ctx context.Context, prog *yaegi.Program) (reflect.Value, error) {
+	run, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		s.stops.cuts.Add(1)
+		cancel()
+	})
+	defer stop()
+	return s.in.ExecuteWithContext(run, prog)
 }
 
 // InterruptIdle is an interrupt while no cell runs (kernel.IdleInterrupter): every

@@ -458,7 +458,7 @@ func (s *Session) compileRun(ctx context.Context, n ast.Node) (reflect.Value, er
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	return s.in.ExecuteWithContext(ctx, prog)
+	return s.execute(ctx, prog)
 }
 
 // compile compiles a tree; a panic of the interpreter's compiler is an error too.
@@ -546,7 +546,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			return compileError(s.hintStmtError(err, f), name, code)
 		}
 		c.forgetPanics()
-		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
+		if _, err := s.execute(ctx, prog); err != nil {
 			return s.runError(ctx, c, s.hintStmtError(err, f), name, code)
 		}
 		if len(post) > 0 {
@@ -596,7 +596,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	// first where we choose the program); the cell's goroutine is waited for (runError)
 	// to keep the window short.
 	c.forgetPanics()
-	if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
+	if _, err := s.execute(ctx, prog); err != nil {
 		return s.runError(ctx, c, err, name, code)
 	}
 	if final == nil {

@@ -97,6 +97,7 @@ func (s *Session) stopInterpreter() error {
 	s.holdMu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
+	s.stops.cuts.Add(1) // before the stop: see RunCallback
 	s.in.ExecuteWithContext(ctx, prog)
 	close(release)
 	return nil

@@ -193,12 +193,17 @@ class BadCodeTests(KernelTestCase):
         reply = self.kc.get_shell_msg(timeout=TIMEOUT)
         self.assertEqual((reply["parent_header"]["msg_id"], reply["content"]["status"]), (start_id, "ok"))
         self.km.interrupt_kernel()
-        content, _, others = self.run_cell("idle.AwaitTermination()")
+        # The interrupt is handled apart from the shell: wait until the starting cell is
+        # told, so that it cannot land in the next cell instead.
+        told = ""
+        while "interrupt: stopping a callback of a query started by this cell" not in told:
+            m = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == start_id:
+                told += m["content"]["text"]
+        content, _, _ = self.run_cell("idle.AwaitTermination()")
         self.assertEqual(content["status"], "error")
         self.assertTrue(content["evalue"].endswith("panic in foreachBatch function: interrupted"), content)
         self.assertEqual(self.result("idle.IsActive()"), "false")
-        told = [c["text"] for t, c, parent in others if t == "stream" and parent == start_id]
-        self.assertIn("interrupt: stopping a callback of a query started by this cell", "".join(told))
         self.assert_alive()
 
     def test_background_goroutine_panic_reported_in_its_cell(self):

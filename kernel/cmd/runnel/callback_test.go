@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/runnel-go/runnel/kernel"
@@ -132,4 +133,61 @@ func runRecorded(t *testing.T, is *interpSession, code string) *recorder {
 		t.Fatalf("cell %q: %s: %s", code, res.Ename, res.Evalue)
 	}
 	return rec
+}
+
+// signaller is a recorder that tells when a cell printed a text.
+type signaller struct {
+	recorder
+	text string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (s *signaller) Stream(name, text string) {
+	s.recorder.Stream(name, text)
+	if strings.Contains(s.recorder.String(), s.text) {
+		s.once.Do(func() { close(s.seen) })
+	}
+}
+
+func (s *signaller) Active() kernel.Publisher { return s }
+
+// An interrupt of the running cell stops every interpreted frame, the looping batch
+// function's too: the query fails, rather than take the cut batch for done.
+func TestCellInterruptFailsQueryOfCutCallback(t *testing.T) {
+	is := startSession(t)
+	is.run(`import (
+	"fmt"
+	"time"
+	"github.com/runnel-go/runnel/engine"
+)
+spark := engine.NewSession()
+rate := spark.ReadStream().Format("rate").Option("rowsPerSecond", 10).Load()`)
+	is.n++
+	pub := &signaller{text: "looping\n", seen: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The watcher is owned by the test: it ends when the cell printed or the test ends.
+	go func() {
+		select {
+		case <-pub.seen:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	res := is.s.Execute(ctx, kernel.ExecuteRequest{Code: `spin, err := rate.WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {
+	fmt.Println("looping")
+	for {
+	}
+}).Start()
+spin.AwaitTermination()`, ExecutionCount: is.n}, pub)
+	if res.Ename != "Interrupted" {
+		t.Fatalf("the awaiting cell ended with %+v", res)
+	}
+	_, out := is.run(`ended, err := spin.AwaitTerminationTimeout(10 * time.Second)
+fmt.Println(ended, spin.IsActive())
+fmt.Println(spin.Exception())`)
+	if !strings.HasPrefix(out, "true false\n") || !strings.HasSuffix(out, "foreachBatch function: interrupted (an interrupt of a running cell stops every interpreted goroutine)\n") {
+		t.Errorf("after the interrupt the query printed %q", out)
+	}
 }

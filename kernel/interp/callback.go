@@ -5,13 +5,11 @@ import (
 	"errors"
 	"go/ast"
 	"io"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/runnel-go/runnel/kernel"
-	yaegi "github.com/traefik/yaegi/interp"
 )
 
 // Stopping one interpreted goroutine. yaegi v0.16.1 cancels by a global run id: its
@@ -45,9 +43,11 @@ type stopper struct {
 	// so the race detector may report those reads.
 	flag bool
 
-	// cuts counts the interpreter's own stops (an interrupt of a running cell): each
-	// ends every interpreted frame, and a callback running then returns early, with
-	// zero values, as if it had finished. It is counted before the stop happens.
+	// cuts counts the interpreter's own stops (an interrupt of a running cell, the
+	// watchdog's stop): each ends every interpreted frame, and a callback running then
+	// returns early, with zero values, as if it had finished. An interrupted cell
+	// counts its stop after it happened (yaegi stops when the cell's context ends);
+	// RunCallback also looks at that context.
 	cuts atomic.Int64
 
 	mu        sync.Mutex
@@ -185,28 +185,24 @@ func (s *Session) RunCallback(ctx context.Context, w io.Writer, call func()) err
 		s.unwatch(id)
 	}()
 	s.RunFor(w, call)
-	if s.stops.cuts.Load() != cuts {
+	if s.stops.cuts.Load() != cuts || s.cellInterrupted() {
 		return errCut
 	}
 	return nil
 }
 
+// cellInterrupted tells whether the running cell's context ended: the interpreter then
+// stops (or stopped) every interpreted frame.
+func (s *Session) cellInterrupted() bool {
+	s.router.mu.Lock()
+	c := s.router.current
+	s.router.mu.Unlock()
+	return c != nil && c.ctx.Err() != nil
+}
+
 // errCut is RunCallback's error when the interpreter stopped every interpreted frame
 // while the callback ran: its end did not run.
 var errCut = errors.New("interrupted (an interrupt of a running cell stops every interpreted goroutine)")
-
-// execute runs a program as ExecuteWithContext does, counting the stop that the end of
-// ctx makes before it happens (see stopper.cuts).
-func (s *Session) execute(ctx context.Context, prog *yaegi.Program) (reflect.Value, error) {
-	run, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		s.stops.cuts.Add(1)
-		cancel()
-	})
-	defer stop()
-	return s.in.ExecuteWithContext(run, prog)
-}
 
 // InterruptIdle is an interrupt while no cell runs (kernel.IdleInterrupter): every
 // callback of a query running now stops at its next loop iteration or sleep, and its

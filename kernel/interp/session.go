@@ -458,7 +458,7 @@ func (s *Session) compileRun(ctx context.Context, n ast.Node) (reflect.Value, er
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	return s.execute(ctx, prog)
+	return s.in.ExecuteWithContext(ctx, prog)
 }
 
 // compile compiles a tree; a panic of the interpreter's compiler is an error too.
@@ -546,7 +546,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 			return compileError(s.hintStmtError(err, f), name, code)
 		}
 		c.forgetPanics()
-		if _, err := s.execute(ctx, prog); err != nil {
+		if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 			return s.runError(ctx, c, s.hintStmtError(err, f), name, code)
 		}
 		if len(post) > 0 {
@@ -596,7 +596,7 @@ func (s *Session) eval(ctx context.Context, c *cell, code string) kernel.Execute
 	// first where we choose the program); the cell's goroutine is waited for (runError)
 	// to keep the window short.
 	c.forgetPanics()
-	if _, err := s.execute(ctx, prog); err != nil {
+	if _, err := s.in.ExecuteWithContext(ctx, prog); err != nil {
 		return s.runError(ctx, c, err, name, code)
 	}
 	if final == nil {
@@ -1152,6 +1152,7 @@ func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
 // runError turns an error of running cell code into the cell's result.
 func (s *Session) runError(ctx context.Context, c *cell, err error, name, code string) kernel.ExecuteResult {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		s.stops.cuts.Add(1) // the interpreter stopped every frame: see RunCallback
 		s.router.interrupt()
 		c.mu.Lock()
 		g := c.mainG

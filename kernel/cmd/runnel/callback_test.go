@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/runnel-go/runnel/kernel"
 	"github.com/runnel-go/runnel/kernel/interp"
@@ -189,5 +190,41 @@ fmt.Println(ended, spin.IsActive())
 fmt.Println(spin.Exception())`)
 	if !strings.HasPrefix(out, "true false\n") || !strings.HasSuffix(out, "foreachBatch function: interrupted (an interrupt of a running cell stops every interpreted goroutine)\n") {
 		t.Errorf("after the interrupt the query printed %q", out)
+	}
+}
+
+// A batch function blocked in a channel receive is out of the kernel's reach: Stop
+// times out as Spark's does, and the cell that started the query is told.
+func TestStopOfBlockedForeachBatchIsReported(t *testing.T) {
+	is := startSession(t)
+	rec := runRecorded(t, is, `import (
+	"fmt"
+	"time"
+	"github.com/runnel-go/runnel/engine"
+)
+spark := engine.NewSession()
+spark.Conf().Set("spark.sql.streaming.stopTimeout", "3000")
+entered := make(chan bool, 1)
+never := make(chan bool)
+blocked, err := spark.ReadStream().Format("rate").Load().WriteStream().ForeachBatch(func(d *engine.DataFrame, id int64) error {
+	entered <- true
+	<-never
+	return nil
+}).Start()
+err`)
+	_, out := is.run(`<-entered; fmt.Println(blocked.Stop() != nil, blocked.IsActive())`)
+	if out != "true true\n" {
+		t.Fatalf("Stop of a blocked batch function printed %q", out)
+	}
+	const notice = "kernel: a callback of a stopped or interrupted query did not stop: it is blocked where the kernel cannot end it"
+	for deadline := time.Now().Add(10 * time.Second); !strings.HasPrefix(rec.String(), notice); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the starting cell got %q", rec.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_, out = is.run(`close(never); ended, err := blocked.AwaitTerminationTimeout(10 * time.Second); fmt.Println(ended, err)`)
+	if out != "true <nil>\n" {
+		t.Errorf("after the release the query printed %q", out)
 	}
 }

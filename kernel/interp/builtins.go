@@ -236,16 +236,11 @@ func rewriteMinMax(root ast.Node, top *ast.BlockStmt, names map[string]bool, isC
 		}
 		return false
 	}
-	var hasFloat func(e ast.Expr) bool
-	hasFloat = func(e ast.Expr) bool {
-		found := false
-		ast.Inspect(e, func(n ast.Node) bool {
-			if b, ok := n.(*ast.BasicLit); ok && b.Kind == token.FLOAT {
-				found = true
-			}
-			return !found
+	hasFloat := func(e ast.Expr) bool {
+		return anyNode(e, func(n ast.Node) bool {
+			b, ok := n.(*ast.BasicLit)
+			return ok && b.Kind == token.FLOAT
 		})
-		return found
 	}
 	if f, ok := root.(*ast.File); ok {
 		post = splitMinMaxVars(f, names, constant)

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -77,9 +78,18 @@ func wrapCompound(b *ast.BlockStmt) {
 }
 
 func hasGoto(n ast.Node) bool {
+	return anyNode(n, func(n ast.Node) bool {
+		br, ok := n.(*ast.BranchStmt)
+		return ok && br.Tok == token.GOTO
+	})
+}
+
+// anyNode tells whether some node of the tree at root satisfies pred; the walk stops at
+// the first.
+func anyNode(root ast.Node, pred func(ast.Node) bool) bool {
 	found := false
-	ast.Inspect(n, func(n ast.Node) bool {
-		if br, ok := n.(*ast.BranchStmt); ok && br.Tok == token.GOTO {
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n != nil && pred(n) {
 			found = true
 		}
 		return !found
@@ -129,17 +139,15 @@ func nonBlank(es ...ast.Expr) []*ast.Ident {
 
 // captures tells whether a loop body may keep a loop variable beyond its iteration.
 func captures(body ast.Node) bool {
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
+	return anyNode(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			found = true
+			return true
 		case *ast.UnaryExpr:
-			found = found || n.Op == token.AND
+			return n.Op == token.AND
 		}
-		return !found
+		return false
 	})
-	return found
 }
 
 // assigns tells whether body assigns, increments or takes the address of one of names.
@@ -154,23 +162,19 @@ func assigns(body ast.Node, names []*ast.Ident) bool {
 		}
 		return false
 	}
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
+	return anyNode(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
-			for _, l := range n.Lhs {
-				found = found || is(l)
-			}
+			return slices.ContainsFunc(n.Lhs, is)
 		case *ast.IncDecStmt:
-			found = found || is(n.X)
+			return is(n.X)
 		case *ast.UnaryExpr:
-			found = found || (n.Op == token.AND && is(n.X))
+			return n.Op == token.AND && is(n.X)
 		case *ast.RangeStmt:
-			found = found || (n.Tok == token.ASSIGN && (is(n.Key) || is(n.Value)))
+			return n.Tok == token.ASSIGN && (is(n.Key) || is(n.Value))
 		}
-		return !found
+		return false
 	})
-	return found
 }
 
 // copyVars returns { a, b := a, b; body }: the body stays a block of its own, so that

@@ -185,35 +185,18 @@ func feed(ctx context.Context, cfg config, conn net.Conn, log io.Writer) {
 	}
 	defer closeInput()
 	w := bufio.NewWriter(conn)
-	var tick <-chan time.Time
-	if cfg.rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
-		defer t.Stop()
-		tick = t.C
-	}
-	for sent := 0; cfg.count == 0 || sent < cfg.count; sent++ {
-		if tick != nil && sent > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick:
-			}
-		} else if ctx.Err() != nil {
-			return
-		}
-		line, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			fmt.Fprintf(log, "linefeed: %v\n", err)
-			return
-		}
+	err = pump(ctx, cfg, next, func(line string) error {
 		w.WriteString(line)
 		w.WriteByte('\n')
-		if err := w.Flush(); err != nil {
-			return // the client went away
-		}
+		return w.Flush()
+	})
+	var left *clientGone
+	switch {
+	case errors.As(err, &left), ctx.Err() != nil:
+		return // the client went away, or we are stopping
+	case err != nil:
+		fmt.Fprintf(log, "linefeed: %v\n", err)
+		return
 	}
 	if cfg.closeDone {
 		return
@@ -248,6 +231,30 @@ func broadcastStdin(ctx context.Context, cfg config, ln net.Listener, stdin io.R
 		return nil
 	case <-h.first:
 	}
+	err = pump(ctx, cfg, next, func(line string) error {
+		h.broadcast(line)
+		return nil
+	})
+	if err != nil || ctx.Err() != nil {
+		return err
+	}
+	if cfg.closeDone {
+		h.finish()
+		return nil
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// clientGone is an error writing to a client: it left.
+type clientGone struct{ err error }
+
+func (e *clientGone) Error() string { return "client gone: " + e.err.Error() }
+
+// pump hands the input's lines to emit, cfg.rate a second when set, until the input
+// ends, cfg.count lines were sent or ctx ends (nil then). An input error is returned;
+// an emit error as a *clientGone.
+func pump(ctx context.Context, cfg config, next func() (string, error), emit func(string) error) error {
 	var tick <-chan time.Time
 	if cfg.rate > 0 {
 		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
@@ -266,18 +273,15 @@ func broadcastStdin(ctx context.Context, cfg config, ln net.Listener, stdin io.R
 		}
 		line, err := next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		h.broadcast(line)
+		if err := emit(line); err != nil {
+			return &clientGone{err}
+		}
 	}
-	if cfg.closeDone {
-		h.finish()
-		return nil
-	}
-	<-ctx.Done()
 	return nil
 }
 

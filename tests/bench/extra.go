@@ -134,12 +134,16 @@ func rateSource(s *engine.Session, rowsPerBatch int, advanceMs int) *engine.Data
 func keyedTumbling(rowsPerBatch, batches int) (int64, measurement, error) {
 	s := newSession()
 	defer s.Stop()
-	df := rateSource(s, rowsPerBatch, 1000).
+	return rateQuery(s, keyedTumblingQuery(s, rowsPerBatch), batches, nil, nil)
+}
+
+// keyedTumblingQuery is keyedTumbling's DataFrame, on the rate-micro-batch source.
+func keyedTumblingQuery(s *engine.Session, rowsPerBatch int) *engine.DataFrame {
+	return rateSource(s, rowsPerBatch, 1000).
 		SelectExpr("timestamp", "value % 1000 as key", "value").
 		WithWatermark("timestamp", "10 seconds").
 		GroupBy(F.Window(F.Col("timestamp"), "10 seconds"), F.Col("key")).
 		Agg(F.Sum("value").Alias("total"))
-	return rateQuery(s, df, batches, nil, nil)
 }
 
 // keyedTumblingHand is the same in a Go loop over the same values.
@@ -192,11 +196,7 @@ type memSample struct {
 func stateMemory(rowsPerBatch, batches, samples int) ([]memSample, error) {
 	s := newSession()
 	defer s.Stop()
-	df := rateSource(s, rowsPerBatch, 1000).
-		SelectExpr("timestamp", "value % 1000 as key", "value").
-		WithWatermark("timestamp", "10 seconds").
-		GroupBy(F.Window(F.Col("timestamp"), "10 seconds"), F.Col("key")).
-		Agg(F.Sum("value").Alias("total"))
+	df := keyedTumblingQuery(s, rowsPerBatch)
 	var out []memSample
 	state := map[int64][2]int64{} // sampled batch -> state rows, bytes
 	every := int64(max(1, batches/samples))
